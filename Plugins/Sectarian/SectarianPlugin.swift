@@ -1,0 +1,160 @@
+import RhetorKit
+
+/// Sectarian rhetoric, one ordered level per passage: none < framing < hostile < incitement.
+///
+/// Lexicon categories (`Plugins/Sectarian/lexicon.tsv`):
+/// - `framing`, `hostile/<target sect>`, `incitement`: cues voting for that level;
+/// - `voice/report`: reporting or condemning words ("condemned", "graffiti", "slur") — a slur
+///   in a sentence that reports or condemns it is not the author's;
+/// - `boundary/<what>`: words that make a cue a non-sectarian use (`takfiri` near ISIS,
+///   `Safavid` near "dynasty", `Wahhabi` near "Saudi doctrine").
+/// The levels are ordinal: scores become cumulative P(level ≥ k) and the decision is the
+/// highest level whose cumulative probability clears its threshold, so a passage with an
+/// incitement cue and a framing cue is incitement.
+public struct SectarianPlugin: ClassifierPlugin {
+    public static let descriptor = PluginDescriptor(
+        id: "sectarian",
+        summary: "Sectarian rhetoric level of the passage: none, framing, hostile or incitement, with the cues that decided it.",
+        labels: Annotation.sectarianLevels, level: .passage, version: 1, directory: "Plugins/Sectarian",
+        examples: [
+            PluginExample("Shia pilgrims walked from Basra to Karbala for Arbaeen under heavy security.", expect: ["none"]),
+            PluginExample("Every Safawi dog in the Green Zone takes orders from Qom. Same rafidi snakes since 2003 #Iraq", expect: ["hostile"]),
+            PluginExample("Clean the city of the nawasib before Friday prayers. Not one of them should be left in the market by morning.", expect: ["incitement"]),
+            PluginExample("Saw a banner on the bridge today calling our neighbours 'nawasib'. Tore it down. Shame on whoever hung it.", expect: ["none"]),
+            PluginExample("Takfiri gunmen of the Islamic State executed twelve shepherds near Rutba, police said.", expect: ["none"]),
+        ])
+
+    /// How many log-odds units one unit of lexicon weight is worth beside naive Bayes.
+    static let lexiconScale = 1.0
+    /// Weight kept by a cue spoken in someone else's voice (quoted, or in a reporting sentence).
+    static let reportedVoiceFactor = 0.0
+    /// Cumulative-probability thresholds for framing, hostile, incitement. Incitement's is
+    /// lower: a missed incitement costs users most.
+    static let defaultThresholds = [0.5, 0.5, 0.4]
+
+    static let kinds = TextFeatureKind.names + ["lexv", "sect"]
+    static let voicedLexicon: UInt8 = 5
+    static let sectWord: UInt8 = 6
+
+    public private(set) var model: PluginModel
+    private var nb: NaiveBayes
+    private let thresholds: [Double]
+
+    public init(model: PluginModel) throws {
+        guard let nb = model.classifier("level") else { throw RhetorError.input("sectarian model has no [nb level]; rebuild it with `rhetor train sectarian`") }
+        self.model = model
+        self.nb = nb
+        thresholds = (model.meta("thresholds") ?? "").split(separator: " ").compactMap { Double($0) }.count == 3
+            ? (model.meta("thresholds") ?? "").split(separator: " ").compactMap { Double($0) } : SectarianPlugin.defaultThresholds
+    }
+
+    /// Sentences that report or condemn speech: cues there are not the author's own.
+    static func reportingSentences(_ p: Passage, hits: [Lexicon.Hit], lexicon: Lexicon) -> Set<Int32> {
+        var s = Set<Int32>()
+        for h in hits where h.entries.contains(where: { lexicon.entries[$0].category == "voice/report" }) {
+            s.insert(p.tokens[h.tokens.lowerBound].sentence)
+        }
+        return s
+    }
+
+    static func boundarySentences(_ p: Passage, hits: [Lexicon.Hit], lexicon: Lexicon) -> [Int32: Set<String>] {
+        var s: [Int32: Set<String>] = [:]
+        for h in hits {
+            for e in h.entries where lexicon.entries[e].category.hasPrefix("boundary/") {
+                s[p.tokens[h.tokens.lowerBound].sentence, default: []].insert(String(lexicon.entries[e].category.dropFirst(9)))
+            }
+        }
+        return s
+    }
+
+    /// Judges every lexicon hit: its level, and whether the author speaks it.
+    static func votes(_ p: Passage, hits: [Lexicon.Hit], lexicon: Lexicon) -> (votes: [Vote], bag: FeatureBag) {
+        var bag = FeatureBag()
+        TextFeatures.add(p, to: &bag)
+        let reporting = reportingSentences(p, hits: hits, lexicon: lexicon)
+        let boundary = boundarySentences(p, hits: hits, lexicon: lexicon)
+        var votes: [Vote] = []
+        for h in hits {
+            for e in h.entries {
+                let entry = lexicon.entries[e]
+                let cat = entry.category
+                if cat == "sect" { bag.literal(sectWord, "sect", span: h.tokens); continue }
+                guard let level = level(of: cat) else { continue }
+                let t = p.tokens[h.tokens.lowerBound]
+                // A cue whose note names a boundary (e.g. "unless:isis") is neutral when that boundary is in the sentence.
+                if let unless = entry.note.split(separator: " ").first(where: { $0.hasPrefix("unless:") }).map({ String($0.dropFirst(7)) }),
+                   boundary[t.sentence]?.contains(unless) == true {
+                    bag.literal(TextFeatureKind.lexicon, "boundary:" + unless, span: h.tokens)
+                    votes.append(Vote(label: 0, weight: abs(entry.weight) * 0.5, tokens: h.tokens, source: "rule:boundary \(unless) (\(entry.text))"))
+                    continue
+                }
+                let reported = t.flags.contains(.quoted) || reporting.contains(t.sentence)
+                if reported {
+                    bag.literal(TextFeatureKind.lexicon, "reported:" + cat, span: h.tokens)
+                    votes.append(Vote(label: level, weight: entry.weight * reportedVoiceFactor, tokens: h.tokens, source: "lexicon:\(entry.text) (\(cat), reported)"))
+                    continue
+                }
+                bag.literal(TextFeatureKind.lexicon, cat, span: h.tokens)
+                bag.literal(voicedLexicon, String(cat.split(separator: "/").first ?? ""), span: h.tokens)
+                votes.append(Vote(label: level, weight: entry.weight, tokens: h.tokens, source: "lexicon:\(entry.text) (\(cat))"))
+            }
+        }
+        return (votes, bag)
+    }
+
+    static func level(of category: String) -> Int? {
+        let head = category.split(separator: "/").first.map(String.init) ?? category
+        guard head != "none" else { return 0 }
+        return Annotation.sectarianLevels.firstIndex(of: head)
+    }
+
+    /// Ordinal decoding: the highest level k whose cumulative probability P(level ≥ k) clears its threshold.
+    static func ordinalLevel(_ probs: [Double], thresholds: [Double]) -> Int {
+        var level = 0
+        var tail = 0.0
+        var cumulative = Array(repeating: 0.0, count: probs.count)
+        for k in stride(from: probs.count - 1, through: 0, by: -1) { tail += probs[k]; cumulative[k] = tail }
+        for k in 1..<probs.count where cumulative[k] >= thresholds[k - 1] { level = k }
+        return level
+    }
+
+    public func classify(_ passage: Passage, options: ClassifyOptions) -> [Decision] {
+        let hits = model.lexicon.match(passage)
+        let (votes, bag) = SectarianPlugin.votes(passage, hits: hits, lexicon: model.lexicon)
+        var d = Combiner.decide(nb: nb, bag: bag, passage: passage, votes: votes, lexiconScale: SectarianPlugin.lexiconScale,
+                                mode: options.mode, maxEvidence: options.maxEvidence)
+        let probs = d.scores.map(\.1)
+        let k = SectarianPlugin.ordinalLevel(probs, thresholds: thresholds)
+        if Annotation.sectarianLevels[k] != d.label {
+            d.label = Annotation.sectarianLevels[k]
+            d.confidence = probs[k...].reduce(0, +)
+            d.evidence.insert(Evidence(text: "", weight: d.confidence, source: "rule:ordinal (P(level ≥ \(d.label)) = \(fixed(d.confidence, 2)))"), at: 0)
+        }
+        return [d]
+    }
+
+    public mutating func learn(_ passage: Passage, correction: Correction) throws {
+        guard case .passage(let label) = correction, let k = nb.classIndex(label) else {
+            throw RhetorError.usage("sectarian takes one level: \(Annotation.sectarianLevels.joined(separator: ", "))")
+        }
+        let (_, bag) = SectarianPlugin.votes(passage, hits: model.lexicon.match(passage), lexicon: model.lexicon)
+        nb.add(bag, passage: passage, label: k)
+        model.setClassifier("level", nb)
+    }
+
+    public static func train(_ corpus: Corpus, lexicon: Lexicon, options: TrainingOptions) throws -> PluginModel {
+        var nb = NaiveBayes(classes: Annotation.sectarianLevels, kinds: kinds, alpha: options.alpha, variant: .multinomial)
+        let analyzer = Analyzer()
+        for r in corpus.records {
+            guard let level = r.sectarian, let k = nb.classIndex(level) else { continue }
+            let p = analyzer.analyze(r.text)
+            nb.add(votes(p, hits: lexicon.match(p), lexicon: lexicon).bag, passage: p, label: k)
+        }
+        var model = PluginModel(pluginID: descriptor.id)
+        model.setMeta("alpha", formatNumber(options.alpha))
+        model.setMeta("thresholds", defaultThresholds.map(formatNumber).joined(separator: " "))
+        model.lexicon = lexicon
+        model.setClassifier("level", nb)
+        return model
+    }
+}

@@ -1,0 +1,269 @@
+import RhetorKit
+
+/// The author's stance toward each target: favor, against or none (ANNOTATION.md §1).
+///
+/// One naive Bayes per target over the passage's words plus target-aware features (words
+/// near the target's mentions, lexicon cues near them, whether the target is named at all,
+/// indirect cues through the alliance table), combined with lexicon votes that respect voice
+/// (quotes and reported speech), negation and distancing.
+///
+/// Lexicon categories (`Plugins/Stance/lexicon.tsv`): `favor` / `against` (evaluative words
+/// that apply to a nearby target), `favor:<target>` / `against:<target>` (cues that name their
+/// target, e.g. "occupation" → against:united-states), `report` (said, according to),
+/// `distance` (alleged, claimed), `adopt` (the author endorses what follows: "rightly").
+public struct StancePlugin: ClassifierPlugin {
+    public static let descriptor = PluginDescriptor(
+        id: "stance",
+        summary: "The author's stance (favor, against, none) toward each target: militias, iran, iraqi-government, sadrists, protesters, united-states.",
+        labels: Annotation.stanceLabels, level: .perTarget, version: 1, directory: "Plugins/Stance",
+        examples: [
+            PluginExample("The so-called resistance has never fired a shot at anyone who could shoot back. Its commanders grow rich on border crossings while the families of real soldiers wait months for pensions.", expect: ["militias=against"]),
+            PluginExample("Whatever one thinks of the Hashd today, in 2014 it was the volunteers answering Sistani's call who stood between Daesh and Baghdad. Those who mock them now slept safely because of them.", expect: ["militias=favor"]),
+            PluginExample("The US embassy condemned the rocket attack and urged Baghdad to hold the militias accountable, a spokesman said on Sunday.", expect: ["militias=none", "united-states=none"]),
+            PluginExample("The young men of Tahrir Square asked only for a homeland, jobs and electricity, and they paid for it with their lives.", expect: ["protesters=favor"]),
+        ])
+
+    // Hand-tuned constants (log-odds units), each with its reason.
+    /// Lexicon votes beside naive Bayes' log-likelihoods.
+    static let lexiconScale = 1.0
+    /// Tokens either side of a target mention that count as "near" it.
+    static let nearWindow = 6
+    /// A generic evaluative cue in the target's sentence but outside the window counts less.
+    static let sameSentenceFactor = 0.5
+    /// Quoted words are someone else's voice.
+    static let quotedFactor = 0.15
+    /// Cues in a sentence of reported speech ("X said") are mostly not the author's.
+    static let reportedFactor = 0.25
+    /// Alleged/claimed: the author keeps a distance.
+    static let distanceFactor = 0.5
+    /// A negated cue flips, weakly ("not a defence of").
+    static let negationFactor = -0.5
+    /// Stance toward an ally or enemy of the target, passed on to it.
+    static let indirectFactor = 0.4
+    /// A target never named (and with no target-specific cue) leans to none.
+    static let absentWeight = 2.0
+
+    /// Which actors (with their descendants in the gazetteer) stand for each built-in target.
+    static let targetActors: [String: [String]] = [
+        "militias": ["militias", "axis-of-resistance", "coordination-framework"],
+        "iran": ["iran"],
+        "iraqi-government": ["iraqi-government", "maliki", "abadi", "abdul-mahdi"],
+        "sadrists": ["sadrists"],
+        "protesters": ["protesters", "hisham-al-hashimi"],
+        "united-states": ["united-states", "coalition"],
+    ]
+
+    /// Alliances for indirect stance: +1 allies (praising one is praising the other),
+    /// -1 opponents (attacking one reads as siding with the other). Kept to the pairs a
+    /// passage usually makes plain; documented in docs/plugins.md.
+    static let alliances: [(String, String, Double)] = [
+        ("militias", "iran", 1),          // Iran arms, funds and directs the factions
+        ("militias", "united-states", -1), // the factions attack US forces; US strikes them
+        ("iran", "united-states", -1),
+        ("militias", "protesters", -1),   // Tishreen named Iran and the factions as its killers
+        ("iran", "protesters", -1),
+        ("sadrists", "united-states", -1),
+    ]
+
+    static let kinds = TextFeatureKind.names + ["near", "tm", "nlex", "ind"]
+    static let nearWord: UInt8 = 5
+    static let targetMention: UInt8 = 6
+    static let nearLexicon: UInt8 = 7
+    static let indirect: UInt8 = 8
+
+    public private(set) var model: PluginModel
+    private var classifiers: [(String, NaiveBayes)]
+    private let finder: TargetFinder
+
+    public init(model: PluginModel) throws {
+        self.model = model
+        classifiers = model.classifiers.filter { $0.0.hasPrefix("target:") }.map { (String($0.0.dropFirst(7)), $0.1) }
+        guard !classifiers.isEmpty else { throw RhetorError.input("stance model has no targets; rebuild it with `rhetor train stance`") }
+        finder = try TargetFinder(model: model, targets: classifiers.map(\.0))
+    }
+
+    public var targets: [String] { classifiers.map(\.0) }
+
+    public func classify(_ passage: Passage, options: ClassifyOptions) -> [Decision] {
+        let ctx = Context(passage, finder: finder, lexicon: model.lexicon)
+        var out: [Decision] = []
+        for (target, nb) in classifiers {
+            let (bag, votes) = StancePlugin.features(ctx, target: target)
+            let d = Combiner.decide(nb: nb, bag: bag, passage: passage, votes: votes, lexiconScale: StancePlugin.lexiconScale,
+                                    mode: options.mode, maxEvidence: options.maxEvidence, subject: target)
+            if d.label != "none" || options.allTargets { out.append(d) }
+        }
+        return out
+    }
+
+    public mutating func learn(_ passage: Passage, correction: Correction) throws {
+        guard case .target(let target, let label) = correction else { throw RhetorError.usage("stance takes target=label, e.g. militias=against") }
+        guard let k = classifiers.firstIndex(where: { $0.0 == target }) else {
+            throw RhetorError.usage("unknown target '\(target)'; targets: \(targets.joined(separator: ", "))")
+        }
+        guard let c = classifiers[k].1.classIndex(label) else { throw RhetorError.usage("label must be favor, against or none") }
+        let ctx = Context(passage, finder: finder, lexicon: model.lexicon)
+        classifiers[k].1.add(StancePlugin.features(ctx, target: target).bag, passage: passage, label: c)
+        model.setClassifier("target:" + target, classifiers[k].1)
+    }
+
+    // MARK: features
+
+    /// What is computed once per passage and shared by every target.
+    struct Context {
+        let passage: Passage
+        let base: FeatureBag
+        let hits: [Lexicon.Hit]
+        let lexicon: Lexicon
+        /// Target → token indices of its mentions.
+        let mentions: [String: [ClosedRange<Int>]]
+        let reportedSentences: Set<Int32>
+        let distancedSentences: Set<Int32>
+
+        init(_ p: Passage, finder: TargetFinder, lexicon: Lexicon) {
+            passage = p
+            var bag = FeatureBag()
+            TextFeatures.add(p, to: &bag)
+            base = bag
+            hits = lexicon.match(p)
+            self.lexicon = lexicon
+            mentions = finder.mentions(p)
+            var reported = Set<Int32>(), distanced = Set<Int32>()
+            for h in hits {
+                for e in h.entries {
+                    let s = p.tokens[h.tokens.lowerBound].sentence
+                    switch lexicon.entries[e].category {
+                    case "report": reported.insert(s)
+                    case "distance": distanced.insert(s)
+                    default: break
+                    }
+                }
+            }
+            reportedSentences = reported
+            distancedSentences = distanced
+        }
+
+        /// Polarity (+ favor, − against) of generic and target-specific cues toward `target`.
+        func polarVotes(_ target: String, bag: inout FeatureBag?) -> [Vote] {
+            let ms = mentions[target] ?? []
+            var votes: [Vote] = []
+            for h in hits {
+                let t = passage.tokens[h.tokens.lowerBound]
+                for e in h.entries {
+                    let entry = lexicon.entries[e]
+                    let parts = entry.category.split(separator: ":", maxSplits: 1)
+                    guard let polarity = parts.first, polarity == "favor" || polarity == "against" else { continue }
+                    var w = entry.weight
+                    var why: [String] = []
+                    if parts.count == 2 {
+                        guard parts[1] == target else { continue }
+                    } else {
+                        // A generic cue applies to a target mentioned near it, or (less) in its sentence.
+                        let near = ms.contains { abs($0.lowerBound - h.tokens.lowerBound) <= StancePlugin.nearWindow || abs($0.upperBound - h.tokens.upperBound) <= StancePlugin.nearWindow }
+                        let sameSentence = ms.contains { passage.tokens[$0.lowerBound].sentence == t.sentence }
+                        if near { why.append("near \(target)") } else if sameSentence { w *= StancePlugin.sameSentenceFactor; why.append("same sentence") } else { continue }
+                    }
+                    if t.flags.contains(.quoted) { w *= StancePlugin.quotedFactor; why.append("quoted") }
+                    else if reportedSentences.contains(t.sentence) { w *= StancePlugin.reportedFactor; why.append("reported") }
+                    if distancedSentences.contains(t.sentence) { w *= StancePlugin.distanceFactor; why.append("distanced") }
+                    if t.flags.contains(.negated) { w *= StancePlugin.negationFactor; why.append("negated") }
+                    let signed = polarity == "favor" ? w : -w
+                    bag?.literal(StancePlugin.nearLexicon, (signed >= 0 ? "favor" : "against") + (why.first.map { ":" + $0.split(separator: " ")[0] } ?? ""), span: h.tokens)
+                    let note = why.isEmpty ? "" : ", " + why.joined(separator: ", ")
+                    votes.append(Vote(label: signed >= 0 ? 0 : 1, weight: abs(signed), tokens: h.tokens, source: "lexicon:\(entry.text) (\(entry.category)\(note))"))
+                }
+            }
+            return votes
+        }
+    }
+
+    static func features(_ ctx: Context, target: String) -> (bag: FeatureBag, votes: [Vote]) {
+        var bag: FeatureBag? = ctx.base
+        let p = ctx.passage
+        let ms = ctx.mentions[target] ?? []
+        bag!.literal(targetMention, ms.isEmpty ? "absent" : "mentioned")
+        for m in ms {
+            let lo = max(0, m.lowerBound - nearWindow), hi = min(p.tokens.count - 1, m.upperBound + nearWindow)
+            for i in lo...hi where !m.contains(i) && p.tokens[i].isWordLike { bag!.token(nearWord, i) }
+        }
+        var votes = ctx.polarVotes(target, bag: &bag)
+        // Indirect stance: cues toward an ally pass on; toward an opponent pass on reversed.
+        for (a, b, relation) in alliances where a == target || b == target {
+            let other = a == target ? b : a
+            guard ctx.mentions[other] != nil else { continue }
+            var none: FeatureBag? = nil
+            let net = ctx.polarVotes(other, bag: &none).reduce(0.0) { $0 + ($1.label == 0 ? $1.weight : -$1.weight) }
+            guard net != 0 else { continue }
+            let signed = net * relation * indirectFactor
+            bag!.literal(indirect, signed > 0 ? "favor" : "against")
+            votes.append(Vote(label: signed > 0 ? 0 : 1, weight: abs(signed), tokens: nil,
+                              source: "rule:indirect (\(relation > 0 ? "ally" : "opponent") \(other), net \(fixed(net, 2)))"))
+        }
+        if ms.isEmpty && votes.isEmpty {
+            votes.append(Vote(label: 2, weight: absentWeight, tokens: nil, source: "rule:target not mentioned"))
+        }
+        return (bag!, votes)
+    }
+
+    // MARK: training
+
+    public static func train(_ corpus: Corpus, lexicon: Lexicon, options: TrainingOptions) throws -> PluginModel {
+        var model = PluginModel(pluginID: descriptor.id)
+        model.lexicon = lexicon
+        model.setMeta("alpha", formatNumber(options.alpha))
+        // Targets come from the data: the built-in six when the corpus uses them, any others it annotates.
+        var targets: [String] = []
+        for r in corpus.records { for t in r.stance.keys.sorted() where !targets.contains(t) { targets.append(t) } }
+        targets.sort { (Annotation.stanceTargets.firstIndex(of: $0) ?? 99, $0) < (Annotation.stanceTargets.firstIndex(of: $1) ?? 99, $1) }
+        guard !targets.isEmpty else { throw RhetorError.input("no record in the corpus has a \"stance\" object; nothing to train the stance plugin on") }
+        model.tables.append(("target-actors", targets.map { [$0] + (targetActors[$0] ?? []) }))
+        model.tables.append(("gazetteer", options.gazetteer.rows))
+        let finder = try TargetFinder(model: model, targets: targets)
+        let analyzer = Analyzer()
+        var nbs = targets.map { _ in NaiveBayes(classes: Annotation.stanceLabels, kinds: kinds, alpha: options.alpha, variant: .multinomial) }
+        for r in corpus.records where !r.stance.isEmpty || r.fields.contains(where: { $0.0 == "stance" }) {
+            let ctx = Context(analyzer.analyze(r.text), finder: finder, lexicon: lexicon)
+            for (k, t) in targets.enumerated() {
+                let label = r.stance[t] ?? "none"
+                nbs[k].add(features(ctx, target: t).bag, passage: ctx.passage, label: nbs[k].classIndex(label)!)
+            }
+        }
+        for (k, t) in targets.enumerated() { model.setClassifier("target:" + t, nbs[k]) }
+        return model
+    }
+}
+
+/// Finds each target's mentions: through the gazetteer for targets tied to actors, and by
+/// the target's own words (`climate-change` → "climate change") for targets from other corpora.
+struct TargetFinder: Sendable {
+    let gazetteer: Gazetteer
+    /// Actor id → targets it stands for.
+    let actorTargets: [String: [String]]
+    let literal: Lexicon
+
+    init(model: PluginModel, targets: [String]) throws {
+        gazetteer = try Gazetteer(rows: model.table("gazetteer"))
+        var map: [String: [String]] = [:]
+        var covered = Set<String>()
+        for row in model.table("target-actors") where row.count > 1 {
+            let target = row[0]
+            for root in row.dropFirst() { covered.insert(target); _ = root }
+            for a in gazetteer.actors where !Set(gazetteer.lineage(a.id)).isDisjoint(with: row.dropFirst()) {
+                map[a.id, default: []].append(target)
+            }
+        }
+        actorTargets = map
+        var lex = Lexicon()
+        for t in targets where !covered.contains(t) {
+            lex.add(Lexicon.Entry(text: t.replacingOccurrences(of: "-", with: " "), category: t, weight: 0, note: "target name", origin: "target", words: []))
+        }
+        literal = lex
+    }
+
+    func mentions(_ p: Passage) -> [String: [ClosedRange<Int>]] {
+        var out: [String: [ClosedRange<Int>]] = [:]
+        for m in gazetteer.mentions(in: p) { for t in actorTargets[m.actor] ?? [] { out[t, default: []].append(m.tokens) } }
+        for h in literal.match(p) { for e in h.entries { out[literal.entries[e].category, default: []].append(h.tokens) } }
+        return out
+    }
+}

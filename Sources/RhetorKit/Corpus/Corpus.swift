@@ -1,0 +1,174 @@
+import Foundation
+
+/// One annotated passage in the JSONL format of ANNOTATION.md.
+public struct CorpusRecord: Sendable {
+    public struct Actor: Sendable, Equatable {
+        public var actor: String
+        public var mention: String
+        public var role: String
+        public init(actor: String, mention: String, role: String) { self.actor = actor; self.mention = mention; self.role = role }
+    }
+    public var id: String
+    public var text: String
+    public var genre: String?
+    /// Target → label, as annotated (a missing target means `none`).
+    public var stance: [String: String]
+    public var sectarian: String?
+    public var actors: [Actor]
+    /// Every field of the record, for data-only plugins that read their own label field.
+    public var fields: [(String, JSONValue)]
+    /// "file:line".
+    public var origin: String
+
+    public init(id: String, text: String, genre: String? = nil, stance: [String: String] = [:], sectarian: String? = nil,
+                actors: [Actor] = [], fields: [(String, JSONValue)] = [], origin: String = "") {
+        self.id = id; self.text = text; self.genre = genre; self.stance = stance; self.sectarian = sectarian
+        self.actors = actors; self.fields = fields; self.origin = origin
+    }
+
+    public func field(_ name: String) -> JSONValue? { fields.first { $0.0 == name }?.1 }
+    public var hasActorAnnotation: Bool { fields.contains { $0.0 == "actors" } }
+}
+
+/// The labels ANNOTATION.md allows, used by validation.
+public enum Annotation {
+    public static let stanceLabels = ["favor", "against", "none"]
+    public static let stanceTargets = ["militias", "iran", "iraqi-government", "sadrists", "protesters", "united-states"]
+    public static let sectarianLevels = ["none", "framing", "hostile", "incitement"]
+    public static let roles = ["agent", "target", "sponsor", "mediator"]
+    public static let genres = ["wire", "analysis", "opinion", "statement", "state-media", "social", "speech"]
+}
+
+public struct CorpusProblem: Sendable, CustomStringConvertible {
+    public var origin: String
+    public var message: String
+    public var description: String { "\(origin): \(message)" }
+}
+
+/// A set of records read from JSONL files, with every problem found on the way.
+public struct Corpus: Sendable {
+    public var records: [CorpusRecord]
+    public var problems: [CorpusProblem]
+    public var files: [String]
+
+    public init(records: [CorpusRecord], problems: [CorpusProblem] = [], files: [String] = []) {
+        self.records = records; self.problems = problems; self.files = files
+    }
+
+    /// Expands folders to their `.jsonl` files (sorted, recursively), keeps files as given.
+    public static func expand(_ paths: [String]) throws -> [String] {
+        var out: [String] = []
+        let fm = FileManager.default
+        for p in paths {
+            var isDir: ObjCBool = false
+            guard fm.fileExists(atPath: p, isDirectory: &isDir) else {
+                throw RhetorError.input("\(p): no such file or folder; pass a corpus .jsonl file or a folder of them")
+            }
+            if isDir.boolValue {
+                let items = (fm.enumerator(atPath: p)?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".jsonl") }.sorted()
+                out += items.map { (p as NSString).appendingPathComponent($0) }
+            } else {
+                out.append(p)
+            }
+        }
+        return out
+    }
+
+    /// Reads and validates. Problems never drop a record silently: a record with a problem is
+    /// kept out of `records` and named in `problems` with its file:line.
+    public static func load(_ paths: [String], knownActors: Set<String>? = nil) throws -> Corpus {
+        var corpus = Corpus(records: [], problems: [], files: try expand(paths))
+        var seen: [String: String] = [:]
+        for file in corpus.files {
+            let bytes = try readBytes(file)
+            var lineNo = 0
+            var start = 0
+            while start < bytes.count {
+                var end = start
+                while end < bytes.count, bytes[end] != 0x0A { end += 1 }
+                lineNo += 1
+                let origin = "\(file):\(lineNo)"
+                var lineEnd = end
+                if lineEnd > start, bytes[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+                var lineStart = start
+                if lineNo == 1, bytes[start...].starts(with: [0xEF, 0xBB, 0xBF]) { lineStart += 3 }
+                defer { start = end + 1 }
+                if bytes[lineStart..<lineEnd].allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+                do {
+                    let (value, repaired) = try JSONReader.parse(bytes, lineStart..<lineEnd)
+                    if repaired { corpus.problems.append(CorpusProblem(origin: origin, message: "invalid UTF-8 (replaced with U+FFFD); re-save the file as UTF-8")) }
+                    let (record, problems) = parseRecord(value, origin: origin, knownActors: knownActors)
+                    corpus.problems += problems.map { CorpusProblem(origin: origin, message: $0) }
+                    guard var r = record else { continue }
+                    if let first = seen[r.id] {
+                        corpus.problems.append(CorpusProblem(origin: origin, message: "duplicate id '\(r.id)' (first at \(first)); give each record a unique id"))
+                        continue
+                    }
+                    seen[r.id] = origin
+                    r.origin = origin
+                    if problems.isEmpty { corpus.records.append(r) }
+                } catch let e as JSONParseError {
+                    corpus.problems.append(CorpusProblem(origin: origin, message: "bad JSON: \(e); each line must be one JSON object"))
+                }
+            }
+        }
+        return corpus
+    }
+
+    /// Turns one JSON object into a record; returns the problems found in it.
+    public static func parseRecord(_ v: JSONValue, origin: String, knownActors: Set<String>?) -> (CorpusRecord?, [String]) {
+        guard let obj = v.object else { return (nil, ["expected a JSON object {\"id\": …, \"text\": …}"]) }
+        var problems: [String] = []
+        guard let id = v["id"]?.scalarText, !id.isEmpty else { return (nil, ["missing \"id\"; every record needs a unique id"]) }
+        guard let text = v["text"]?.string else { return (nil, ["record '\(id)': missing \"text\" (a string)"]) }
+        if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { problems.append("record '\(id)': empty text") }
+        var r = CorpusRecord(id: id, text: text, genre: v["genre"]?.string, fields: obj)
+        if let g = r.genre, !Annotation.genres.contains(g) {
+            problems.append("record '\(id)': unknown genre '\(g)' (expected one of \(Annotation.genres.joined(separator: ", ")))")
+        }
+        if let s = v["stance"] {
+            guard let pairs = s.object else { return (nil, ["record '\(id)': \"stance\" must be an object {target: label}"]) }
+            for (target, label) in pairs {
+                guard let l = label.string, Annotation.stanceLabels.contains(l) else {
+                    problems.append("record '\(id)': stance label for '\(target)' must be favor, against or none")
+                    continue
+                }
+                r.stance[target] = l
+            }
+        }
+        if let s = v["sectarian"] {
+            if let l = s.string, Annotation.sectarianLevels.contains(l) { r.sectarian = l } else {
+                problems.append("record '\(id)': sectarian must be one of \(Annotation.sectarianLevels.joined(separator: ", "))")
+            }
+        }
+        if let a = v["actors"] {
+            guard let items = a.array else { return (nil, ["record '\(id)': \"actors\" must be an array"]) }
+            for item in items {
+                guard let actor = item["actor"]?.string, let mention = item["mention"]?.string, let role = item["role"]?.string else {
+                    problems.append("record '\(id)': each actor needs \"actor\", \"mention\" and \"role\" strings")
+                    continue
+                }
+                if !Annotation.roles.contains(role) { problems.append("record '\(id)': unknown role '\(role)' for \(actor) (expected \(Annotation.roles.joined(separator: ", ")))") }
+                if let known = knownActors, !known.contains(actor) { problems.append("record '\(id)': unknown actor id '\(actor)'; use an id from corpora/actors.tsv or add it there") }
+                if !text.contains(mention) { problems.append("record '\(id)': mention '\(mention)' of \(actor) is not in the text; copy the exact surface form") }
+                r.actors.append(.init(actor: actor, mention: mention, role: role))
+            }
+        }
+        return (r, problems)
+    }
+
+    /// Throws with every problem listed when any was found.
+    public func requireClean() throws {
+        guard problems.isEmpty else {
+            let shown = problems.prefix(20).map(\.description).joined(separator: "\n")
+            let more = problems.count > 20 ? "\n… and \(problems.count - 20) more (run `rhetor corpus lint` for all)" : ""
+            throw RhetorError.input(shown + more)
+        }
+    }
+
+    public var sha256: String {
+        var all: [UInt8] = []
+        for f in files { if let b = try? readBytes(f) { all += Array((f as NSString).lastPathComponent.utf8) + [0] + b } }
+        return SHA256.hex(all)
+    }
+}

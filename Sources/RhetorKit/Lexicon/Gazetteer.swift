@@ -1,0 +1,95 @@
+/// Canonical actors and their aliases (the `actors.tsv` format: id, type, parent, aliases
+/// separated by `|`), and the mention finder built on them.
+public struct Gazetteer: Sendable {
+    public struct Actor: Sendable {
+        public var id: String
+        public var type: String
+        public var parent: String?
+        public var aliases: [String]
+    }
+
+    public struct Mention: Sendable, Equatable {
+        public var actor: String
+        public var tokens: ClosedRange<Int>
+        public var start: Int
+        public var end: Int
+        public var surface: String
+    }
+
+    public private(set) var actors: [Actor] = []
+    public private(set) var byID: [String: Int] = [:]
+    private var aliases = Lexicon()
+
+    /// Single-word aliases that are also ordinary words: matched only when capitalised.
+    static let capitalisedOnly: Set<String> = ["badr", "nasr", "ataa", "azm", "hikma", "goran", "sepah", "basij", "atabat", "change movement", "fadhila"]
+    /// Longest all-capitals alias treated as an acronym (matched only in capitals: IS, US, KH, CF).
+    static let acronymMaxLength = 5
+
+    public init() {}
+
+    public init(rows: [[String]], name: String = "gazetteer") throws {
+        for (n, r) in rows.enumerated() {
+            guard r.count >= 4 else { throw RhetorError.input("\(name):\(n + 1): expected 4 tab-separated fields (id, type, parent, aliases)") }
+            let actor = Actor(id: r[0], type: r[1], parent: r[2].isEmpty ? nil : r[2], aliases: r[3].split(separator: "|").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+            guard byID[actor.id] == nil else { throw RhetorError.input("\(name):\(n + 1): duplicate actor id '\(actor.id)'") }
+            byID[actor.id] = actors.count
+            actors.append(actor)
+            for a in actor.aliases {
+                aliases.add(Lexicon.Entry(text: a, category: actor.id, weight: 0, note: "", origin: "\(name):\(n + 1)", words: []))
+            }
+        }
+        for a in actors { if let p = a.parent, byID[p] == nil { throw RhetorError.input("\(name): actor '\(a.id)' has unknown parent '\(p)'") } }
+    }
+
+    /// Reads an actors.tsv file (comment lines start with #; a header line starting `id` is skipped).
+    public static func load(path: String) throws -> Gazetteer {
+        try Gazetteer(rows: try rows(path: path), name: path)
+    }
+
+    public static func rows(path: String) throws -> [[String]] {
+        try readTextFile(path).split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.hasPrefix("id\t") && !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+            .map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+    }
+
+    /// Rows for embedding into a model file.
+    public var rows: [[String]] { actors.map { [$0.id, $0.type, $0.parent ?? "", $0.aliases.joined(separator: "|")] } }
+    public var ids: Set<String> { Set(actors.map(\.id)) }
+    public func actor(_ id: String) -> Actor? { byID[id].map { actors[$0] } }
+
+    /// The actor and every ancestor, nearest first.
+    public func lineage(_ id: String) -> [String] {
+        var out: [String] = []
+        var cur: String? = id
+        while let c = cur, let a = actor(c), !out.contains(c) { out.append(c); cur = a.parent }
+        return out
+    }
+
+    /// Every alias mention, longest match first; acronyms only in capitals, common-word
+    /// aliases only capitalised. Pronouns are never guessed.
+    public func mentions(in p: Passage) -> [Mention] {
+        var out: [Mention] = []
+        for hit in aliases.match(p) {
+            // An alias phrase may belong to one actor only; the first listed wins.
+            guard let entryIndex = hit.entries.first(where: { accept(aliases.entries[$0], p, hit.tokens) }) else { continue }
+            let e = aliases.entries[entryIndex]
+            let (s, t) = p.span(hit.tokens)
+            out.append(Mention(actor: e.category, tokens: hit.tokens, start: s, end: t, surface: p.surface(tokens: hit.tokens)))
+        }
+        return out
+    }
+
+    private func accept(_ e: Lexicon.Entry, _ p: Passage, _ r: ClosedRange<Int>) -> Bool {
+        let letters = e.text.unicodeScalars.filter { $0.properties.isAlphabetic }
+        if letters.count <= Gazetteer.acronymMaxLength, letters.count >= 2, letters.allSatisfy({ $0.properties.isUppercase }) {
+            return r.allSatisfy { p.tokens[$0].flags.contains(.allCaps) || p.tokens[$0].kind == .number }
+        }
+        if letters.count <= Gazetteer.acronymMaxLength, letters.filter({ $0.properties.isUppercase }).count >= 2 {
+            // Mixed-case acronyms (CoR, GoI): exact case.
+            return p.surface(tokens: r) == e.text
+        }
+        if Gazetteer.capitalisedOnly.contains(e.words.joined(separator: " ")) {
+            return p.tokens[r.lowerBound].flags.contains(.capitalized)
+        }
+        return true
+    }
+}

@@ -1,0 +1,158 @@
+/// A hand-tuned lexicon: weighted, categorised, multi-word entries matched whole-token,
+/// longest first, over folded tokens.
+///
+/// File format (UTF-8, one entry a line, `#` starts a comment line, blank lines ignored):
+///
+///     entry<TAB>category<TAB>weight<TAB>note
+///
+/// - `entry`: one or more words; folded like passage text (case, apostrophes, hyphens),
+///   so `Kata'ib Hizballah` also matches `kataib hizballah`.
+/// - `category`: free text the plugin interprets (`against`, `hostile/anti-shia`, `cue:passive`).
+/// - `weight`: a signed number, in log-odds units toward the category.
+/// - `note`: why the entry is there (provenance); required, may be `-`.
+public struct Lexicon: Sendable {
+    public struct Entry: Sendable, Equatable {
+        public var text: String
+        public var category: String
+        public var weight: Double
+        public var note: String
+        /// Where it was defined, for messages: "file:line".
+        public var origin: String
+        /// Its folded words.
+        public var words: [String]
+
+        public init(text: String, category: String, weight: Double, note: String, origin: String, words: [String] = []) {
+            self.text = text; self.category = category; self.weight = weight; self.note = note; self.origin = origin; self.words = words
+        }
+    }
+
+    public struct Hit: Sendable {
+        /// Indices into `entries` of every entry with this exact phrase.
+        public var entries: [Int]
+        /// Token range in the passage, inclusive.
+        public var tokens: ClosedRange<Int>
+    }
+
+    public private(set) var entries: [Entry] = []
+    private var table = TokenTable()
+    // Trie over word ids: children[node] maps word id to child node; terminal[node] lists entries.
+    private var children: [[Int32: Int32]] = [[:]]
+    private var terminal: [[Int]] = [[]]
+
+    public init() {}
+
+    public init(entries: [Entry]) {
+        for e in entries { add(e) }
+    }
+
+    /// Parses lexicon text; `name` is used in messages (a path, usually).
+    public init(parsing source: String, name: String) throws {
+        var lineNo = 0
+        for rawLine in source.split(separator: "\n", omittingEmptySubsequences: false) {
+            lineNo += 1
+            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
+            if line.allSatisfy({ $0 == " " || $0 == "\t" }) || line.hasPrefix("#") { continue }
+            let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+            guard fields.count == 4 else {
+                throw RhetorError.input("\(name):\(lineNo): expected 4 tab-separated fields (entry, category, weight, note), found \(fields.count); separate fields with one tab, or start the line with # to comment it out")
+            }
+            guard let w = Double(fields[2].trimmingCharacters(in: .whitespaces)), w.isFinite else {
+                throw RhetorError.input("\(name):\(lineNo): weight '\(fields[2])' is not a number; write a signed decimal such as 1.5 or -0.8")
+            }
+            let entry = Entry(text: String(fields[0]).trimmingCharacters(in: .whitespaces), category: String(fields[1]).trimmingCharacters(in: .whitespaces),
+                              weight: w, note: String(fields[3]), origin: "\(name):\(lineNo)", words: [])
+            guard !entry.text.isEmpty, !entry.category.isEmpty else {
+                throw RhetorError.input("\(name):\(lineNo): empty entry or category; fill both in")
+            }
+            add(entry)
+        }
+    }
+
+    public static func load(path: String) throws -> Lexicon {
+        try Lexicon(parsing: try readTextFile(path), name: path)
+    }
+
+    /// Folds an entry's text into its words, with the passage analyser.
+    public static func fold(_ text: String) -> [String] {
+        let p = Analyzer().analyze(text)
+        return p.tokens.indices.filter { p.tokens[$0].kind != .punct }.map { p.norm($0) }
+    }
+
+    public mutating func add(_ e: Entry) {
+        var entry = e
+        entry.words = Lexicon.fold(e.text)
+        let index = entries.count
+        entries.append(entry)
+        guard !entry.words.isEmpty else { return }
+        var node = 0
+        for w in entry.words {
+            let id = table.intern(w)
+            if let next = children[node][id] { node = Int(next) } else {
+                children.append([:]); terminal.append([])
+                let next = Int32(children.count - 1)
+                children[node][id] = next
+                node = Int(next)
+            }
+        }
+        terminal[node].append(index)
+    }
+
+    /// Ids of the passage's tokens in this lexicon's word table (-1 = not a lexicon word).
+    public func wordIDs(_ p: Passage) -> [Int32] {
+        p.tokens.indices.map { p.tokens[$0].kind == .punct ? -1 : table.lookup(p, $0) }
+    }
+
+    /// Longest, non-overlapping matches, left to right.
+    public func match(_ p: Passage) -> [Hit] {
+        let ids = wordIDs(p)
+        var hits: [Hit] = []
+        var i = 0
+        while i < ids.count {
+            var node = 0, j = i
+            var best: (end: Int, node: Int)? = nil
+            while j < ids.count, ids[j] >= 0, let next = children[node][ids[j]] {
+                node = Int(next)
+                if !terminal[node].isEmpty { best = (j, node) }
+                j += 1
+            }
+            if let b = best {
+                hits.append(Hit(entries: terminal[b.node], tokens: i...b.end))
+                i = b.end + 1
+            } else {
+                i += 1
+            }
+        }
+        return hits
+    }
+
+    /// The lexicon as file text (entries in their original order), for model files.
+    public var source: String {
+        entries.map { "\($0.text)\t\($0.category)\t\(formatNumber($0.weight))\t\($0.note)" }.joined(separator: "\n")
+    }
+
+    /// Problems a curator should fix: duplicates, conflicting weights, entries that can never match.
+    public func lint() -> [String] {
+        var problems: [String] = []
+        var seen: [String: Entry] = [:]
+        for e in entries {
+            if e.words.isEmpty {
+                problems.append("\(e.origin): entry '\(e.text)' has no words after folding and can never match; remove it")
+                continue
+            }
+            if Analyzer().analyze(e.text).tokens.contains(where: { $0.kind == .punct }) {
+                problems.append("\(e.origin): entry '\(e.text)' contains punctuation, which matching never crosses; remove the punctuation")
+            }
+            let key = e.words.joined(separator: " ") + "\t" + e.category
+            if let prior = seen[key] {
+                if prior.weight == e.weight {
+                    problems.append("\(e.origin): duplicate of \(prior.origin) ('\(e.text)', \(e.category)); delete one")
+                } else {
+                    problems.append("\(e.origin): conflicting weight for '\(e.text)' (\(e.category)): \(formatNumber(e.weight)) here, \(formatNumber(prior.weight)) at \(prior.origin); keep one")
+                }
+            } else {
+                seen[key] = e
+            }
+        }
+        return problems
+    }
+}

@@ -1,0 +1,277 @@
+import Foundation
+
+/// The features a plugin extracts from one passage (or one mention), before they are
+/// resolved against a model's vocabulary. Atoms refer to passage tokens by index, or to
+/// literal strings (lexicon categories, cue names), so extraction allocates no strings.
+public struct FeatureBag: Sendable {
+    public struct Item: Sendable {
+        public var kind: UInt8
+        public var a: Int32          // ≥ 0: passage token index; ≤ -2: literal index (-2 - k); -1: none
+        public var b: Int32
+        public var value: Double
+        /// Token span behind the feature, for evidence (inclusive); nil when it has none.
+        public var span: ClosedRange<Int>?
+    }
+    public var items: [Item] = []
+    public var literals: [String] = []
+    public init() { items.reserveCapacity(128) }
+
+    public mutating func token(_ kind: UInt8, _ i: Int, value: Double = 1) {
+        items.append(Item(kind: kind, a: Int32(i), b: -1, value: value, span: i...i))
+    }
+
+    public mutating func pair(_ kind: UInt8, _ i: Int, _ j: Int, value: Double = 1) {
+        items.append(Item(kind: kind, a: Int32(i), b: Int32(j), value: value, span: min(i, j)...max(i, j)))
+    }
+
+    /// A token paired with a literal tag (e.g. a cue word and its position class).
+    public mutating func tokenTagged(_ kind: UInt8, _ i: Int, _ tag: String, value: Double = 1, span: ClosedRange<Int>? = nil) {
+        items.append(Item(kind: kind, a: Int32(i), b: literal(tag), value: value, span: span ?? i...i))
+    }
+
+    public mutating func literal(_ kind: UInt8, _ name: String, value: Double = 1, span: ClosedRange<Int>? = nil) {
+        items.append(Item(kind: kind, a: literal(name), b: -1, value: value, span: span))
+    }
+
+    private mutating func literal(_ s: String) -> Int32 {
+        if let k = literals.firstIndex(of: s) { return -2 - Int32(k) }
+        literals.append(s)
+        return -2 - Int32(literals.count - 1)
+    }
+}
+
+/// Multinomial or complement naive Bayes with Lidstone smoothing.
+///
+/// For class c and feature counts x_f, the multinomial rule scores
+///     log P(c) + Σ_f x_f · log θ_cf,   θ_cf = (N_cf + α) / (N_c + α·V)
+/// and the complement rule (Rennie et al. 2003) scores −Σ_f x_f · log θ̃_cf, with θ̃ built
+/// from the counts of every class but c. Counting (`add`) is kept apart from the logs, which
+/// are cached per feature and per class, so adding one example updates only what it touched
+/// and stays exactly equal to retraining from scratch.
+public struct NaiveBayes: Sendable {
+    public enum Variant: String, Sendable { case multinomial, complement }
+
+    public let classes: [String]
+    public let kinds: [String]
+    public let alpha: Double
+    public let variant: Variant
+
+    public private(set) var vocabulary = TokenTable()
+    private var featureIndex: [UInt64: Int32] = [:]
+    private var featureKeys: [UInt64] = []
+    public private(set) var counts: [Double] = []          // feature-major: f * classes.count + c
+    public private(set) var classTotals: [Double]
+    public private(set) var classDocs: [Double]
+    private var logNumerator: [Double] = []
+    private var logDenominator: [Double]
+    private var featureTotals: [Double] = []
+
+    public init(classes: [String], kinds: [String], alpha: Double = 1.0, variant: Variant = .multinomial) {
+        precondition(kinds.count < 256, "at most 255 feature kinds")
+        self.classes = classes
+        self.kinds = kinds
+        self.alpha = alpha
+        self.variant = variant
+        classTotals = Array(repeating: 0, count: classes.count)
+        classDocs = Array(repeating: 0, count: classes.count)
+        logDenominator = Array(repeating: 0, count: classes.count)
+    }
+
+    public var featureCount: Int { featureKeys.count }
+    public var documentCount: Double { classDocs.reduce(0, +) }
+
+    public func classIndex(_ label: String) -> Int? { classes.firstIndex(of: label) }
+    public func kindIndex(_ name: String) -> UInt8 { UInt8(kinds.firstIndex(of: name)!) }
+
+    @inline(__always)
+    static func key(_ kind: UInt8, _ a: Int32, _ b: Int32) -> UInt64 {
+        UInt64(kind) << 56 | UInt64(UInt32(bitPattern: a) & 0x0FFF_FFFF) << 28 | UInt64(UInt32(bitPattern: b) & 0x0FFF_FFFF)
+    }
+
+    /// Resolves an atom to a vocabulary id: -1 none, -2 unknown (feature cannot exist).
+    @inline(__always)
+    private func resolve(_ atom: Int32, _ bag: FeatureBag, _ p: Passage) -> Int32 {
+        if atom == -1 { return 0x0FFF_FFFF }
+        let id = atom >= 0 ? vocabulary.lookup(p, Int(atom)) : vocabulary.lookup(bag.literals[Int(-2 - atom)])
+        return id < 0 ? -2 : id
+    }
+
+    private mutating func internAtom(_ atom: Int32, _ bag: FeatureBag, _ p: Passage) -> Int32 {
+        if atom == -1 { return 0x0FFF_FFFF }
+        if atom >= 0 {
+            let t = p.tokens[Int(atom)]
+            return vocabulary.intern(p.normalized, Int(t.normStart), Int(t.normEnd))
+        }
+        return vocabulary.intern(bag.literals[Int(-2 - atom)])
+    }
+
+    // MARK: counting
+
+    /// Adds one labelled example (`weight` copies of it). Exact incremental update.
+    public mutating func add(_ bag: FeatureBag, passage: Passage, label: Int, weight: Double = 1) {
+        classDocs[label] += weight
+        var touched: [Int] = []
+        for item in bag.items {
+            let a = internAtom(item.a, bag, passage), b = internAtom(item.b, bag, passage)
+            let k = NaiveBayes.key(item.kind, a, b)
+            let f: Int
+            if let existing = featureIndex[k] { f = Int(existing) } else {
+                f = featureKeys.count
+                featureIndex[k] = Int32(f)
+                featureKeys.append(k)
+                counts.append(contentsOf: repeatElement(0, count: classes.count))
+                logNumerator.append(contentsOf: repeatElement(0, count: classes.count))
+                featureTotals.append(0)
+            }
+            counts[f * classes.count + label] += item.value * weight
+            featureTotals[f] += item.value * weight
+            classTotals[label] += item.value * weight
+            touched.append(f)
+        }
+        for f in touched { refreshFeature(f) }
+        refreshDenominators()
+    }
+
+    /// Recomputes every cached log: after bulk loading.
+    public mutating func refreshAll() {
+        if logNumerator.count != counts.count { logNumerator = Array(repeating: 0, count: counts.count) }
+        for f in 0..<featureKeys.count { refreshFeature(f) }
+        refreshDenominators()
+    }
+
+    private mutating func refreshFeature(_ f: Int) {
+        let n = classes.count
+        for c in 0..<n {
+            let x = variant == .multinomial ? counts[f * n + c] : featureTotals[f] - counts[f * n + c]
+            logNumerator[f * n + c] = log(x + alpha)
+        }
+    }
+
+    private mutating func refreshDenominators() {
+        let v = Double(featureKeys.count)
+        let grand = classTotals.reduce(0, +)
+        for c in classes.indices {
+            let total = variant == .multinomial ? classTotals[c] : grand - classTotals[c]
+            logDenominator[c] = log(total + alpha * v)
+        }
+    }
+
+    // MARK: prediction
+
+    public struct Prediction: Sendable {
+        public var probabilities: [Double]
+        public var logJoint: [Double]
+        public var best: Int { probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0 }
+    }
+
+    /// Resolved feature rows of a bag: (feature index, value, bag item index).
+    public func resolve(_ bag: FeatureBag, passage: Passage) -> [(f: Int, value: Double, item: Int)] {
+        var rows: [(f: Int, value: Double, item: Int)] = []
+        rows.reserveCapacity(bag.items.count)
+        for (n, item) in bag.items.enumerated() {
+            let a = resolve(item.a, bag, passage)
+            if a == -2 { continue }
+            let b = resolve(item.b, bag, passage)
+            if b == -2 { continue }
+            if let f = featureIndex[NaiveBayes.key(item.kind, a, b)] { rows.append((Int(f), item.value, n)) }
+        }
+        return rows
+    }
+
+    public func logPrior(_ c: Int) -> Double {
+        let n = documentCount
+        return log((classDocs[c] + 1) / (n + Double(classes.count)))
+    }
+
+    /// Weight of feature f for class c: the term it adds to the class's log score.
+    @inline(__always)
+    public func weight(_ f: Int, _ c: Int) -> Double {
+        let w = logNumerator[f * classes.count + c] - logDenominator[c]
+        return variant == .multinomial ? w : -w
+    }
+
+    public func predict(_ bag: FeatureBag, passage: Passage) -> Prediction {
+        predict(rows: resolve(bag, passage: passage))
+    }
+
+    public func predict(rows: [(f: Int, value: Double, item: Int)]) -> Prediction {
+        let n = classes.count
+        var jll = (0..<n).map { variant == .multinomial ? logPrior($0) : 0 }
+        for r in rows {
+            for c in 0..<n { jll[c] += r.value * weight(r.f, c) }
+        }
+        return Prediction(probabilities: softmax(jll), logJoint: jll)
+    }
+
+    /// Each resolved feature's pull toward `label` against `other`, largest first.
+    public func contributions(rows: [(f: Int, value: Double, item: Int)], label: Int, other: Int) -> [(item: Int, weight: Double)] {
+        rows.map { ($0.item, $0.value * (weight($0.f, label) - weight($0.f, other))) }
+            .sorted { $0.weight > $1.weight }
+    }
+
+    /// Features that most favour each class over the rest (data, not printing).
+    public func mostInformative(_ k: Int) -> [(feature: String, label: String, ratio: Double)] {
+        var out: [(String, String, Double)] = []
+        for f in 0..<featureKeys.count {
+            let ws = (0..<classes.count).map { weight(f, $0) }
+            guard let best = ws.indices.max(by: { ws[$0] < ws[$1] }) else { continue }
+            let rest = ws.enumerated().filter { $0.offset != best }.map(\.element).max() ?? 0
+            out.append((featureName(f), classes[best], ws[best] - rest))
+        }
+        return Array(out.sorted { $0.2 > $1.2 }.prefix(k))
+    }
+
+    // MARK: names (model files, explanations)
+
+    public func featureName(_ f: Int) -> String {
+        let k = featureKeys[f]
+        let kind = kinds[Int(k >> 56)]
+        let a = Int32((k >> 28) & 0x0FFF_FFFF), b = Int32(k & 0x0FFF_FFFF)
+        var s = kind + ":" + vocabulary.string(a)
+        if b != 0x0FFF_FFFF { s += " " + vocabulary.string(b) }
+        return s
+    }
+
+    /// The name a bag item would have as a feature (for evidence of unresolved items too).
+    public static func itemName(_ item: FeatureBag.Item, bag: FeatureBag, passage: Passage, kinds: [String]) -> String {
+        func atom(_ x: Int32) -> String { x >= 0 ? passage.norm(Int(x)) : bag.literals[Int(-2 - x)] }
+        var s = kinds[Int(item.kind)] + ":" + atom(item.a)
+        if item.b != -1 { s += " " + atom(item.b) }
+        return s
+    }
+
+    /// Rows for the model file: (kind, a, b, counts per class), sorted for byte-stable output.
+    func serializedRows() -> [(String, String, String, [Double])] {
+        var rows: [(String, String, String, [Double])] = []
+        rows.reserveCapacity(featureKeys.count)
+        for (f, k) in featureKeys.enumerated() {
+            let a = Int32((k >> 28) & 0x0FFF_FFFF), b = Int32(k & 0x0FFF_FFFF)
+            rows.append((kinds[Int(k >> 56)], vocabulary.string(a), b == 0x0FFF_FFFF ? "" : vocabulary.string(b),
+                         Array(counts[(f * classes.count)..<((f + 1) * classes.count)])))
+        }
+        return rows.sorted { ($0.0, $0.1, $0.2) < ($1.0, $1.1, $1.2) }
+    }
+
+    /// Bulk load of one count row (model reading); call `refreshAll()` after the last.
+    mutating func loadRow(kind: String, a: String, b: String, counts row: [Double]) throws {
+        guard let kk = kinds.firstIndex(of: kind) else { throw RhetorError.input("unknown feature kind '\(kind)'") }
+        let ai = vocabulary.intern(a)
+        let bi = b.isEmpty ? Int32(0x0FFF_FFFF) : vocabulary.intern(b)
+        let key = NaiveBayes.key(UInt8(kk), ai, bi)
+        guard featureIndex[key] == nil else { throw RhetorError.input("duplicate feature \(kind):\(a) \(b)") }
+        featureIndex[key] = Int32(featureKeys.count)
+        featureKeys.append(key)
+        counts.append(contentsOf: row)
+        featureTotals.append(row.reduce(0, +))
+        for (c, x) in row.enumerated() { classTotals[c] += x }
+    }
+
+    mutating func setDocs(_ docs: [Double]) { classDocs = docs }
+}
+
+public func softmax(_ xs: [Double]) -> [Double] {
+    guard let m = xs.max() else { return [] }
+    let e = xs.map { exp($0 - m) }
+    let s = e.reduce(0, +)
+    return e.map { $0 / s }
+}

@@ -1,0 +1,173 @@
+/// A plugin's trained, self-contained model: what `rhetor train` writes to `Models/<id>.model`
+/// and what a plugin is built from.
+///
+/// File format (UTF-8 text, tab-separated, byte-for-byte deterministic):
+///
+///     rhetor-model<TAB>1
+///     [meta]                 key<TAB>value lines (plugin, version, alpha, corpus-sha256, …)
+///     [lexicon]              the lexicon, in lexicon file format
+///     [table NAME]           free rows of tab-separated cells (gazetteer, alliances, …)
+///     [nb NAME]              classes / kinds / variant / alpha / docs, then
+///                            f<TAB>kind<TAB>a<TAB>b<TAB>count per class
+///     [end]<TAB>sha256 of everything above
+public struct PluginModel: Sendable {
+    public static let formatVersion = 1
+
+    public var pluginID: String
+    public var meta: [(String, String)] = []
+    public var lexicon = Lexicon()
+    public var tables: [(String, [[String]])] = []
+    public var classifiers: [(String, NaiveBayes)] = []
+
+    public init(pluginID: String) { self.pluginID = pluginID }
+
+    public func meta(_ key: String) -> String? { meta.first { $0.0 == key }?.1 }
+    public mutating func setMeta(_ key: String, _ value: String) {
+        if let k = meta.firstIndex(where: { $0.0 == key }) { meta[k].1 = value } else { meta.append((key, value)) }
+    }
+    public func table(_ name: String) -> [[String]] { tables.first { $0.0 == name }?.1 ?? [] }
+    public func classifier(_ name: String) -> NaiveBayes? { classifiers.first { $0.0 == name }?.1 }
+    public mutating func setClassifier(_ name: String, _ nb: NaiveBayes) {
+        if let k = classifiers.firstIndex(where: { $0.0 == name }) { classifiers[k].1 = nb } else { classifiers.append((name, nb)) }
+    }
+
+    // MARK: writing
+
+    public func serialized() -> [UInt8] {
+        var s = "rhetor-model\t\(PluginModel.formatVersion)\n[meta]\nplugin\t\(pluginID)\n"
+        for (k, v) in meta where k != "plugin" { s += "\(k)\t\(PluginModel.clean(v))\n" }
+        s += "[lexicon]\n"
+        let lex = lexicon.source
+        if !lex.isEmpty { s += lex + "\n" }
+        for (name, rows) in tables {
+            s += "[table \(name)]\n"
+            for r in rows { s += r.map(PluginModel.clean).joined(separator: "\t") + "\n" }
+        }
+        for (name, nb) in classifiers {
+            s += "[nb \(name)]\n"
+            s += "classes\t" + nb.classes.joined(separator: "\t") + "\n"
+            s += "kinds\t" + nb.kinds.joined(separator: "\t") + "\n"
+            s += "variant\t\(nb.variant.rawValue)\nalpha\t\(formatNumber(nb.alpha))\n"
+            s += "docs\t" + nb.classDocs.map(formatNumber).joined(separator: "\t") + "\n"
+            for (kind, a, b, counts) in nb.serializedRows() {
+                s += "f\t\(kind)\t\(a)\t\(b)\t" + counts.map(formatNumber).joined(separator: "\t") + "\n"
+            }
+        }
+        var bytes = Array(s.utf8)
+        bytes.append(contentsOf: "[end]\t\(SHA256.hex(bytes))\n".utf8)
+        return bytes
+    }
+
+    static func clean(_ v: String) -> String {
+        v.replacingOccurrences(of: "\t", with: " ").replacingOccurrences(of: "\n", with: " ")
+    }
+
+    public func write(to path: String) throws { try writeFileAtomically(path, serialized()) }
+
+    // MARK: reading
+
+    public static func load(path: String) throws -> PluginModel {
+        let bytes = try readBytes(path)
+        return try PluginModel(bytes: bytes, name: path)
+    }
+
+    public init(bytes: [UInt8], name: String) throws {
+        let rebuild = "rebuild it with `rhetor train` (or restore it from git)"
+        func corrupt(_ why: String) -> RhetorError { .input("\(name): \(why); \(rebuild)") }
+        // Checksum trailer first: catches truncation and corruption anywhere.
+        guard let endMarker = PluginModel.lastLineStart(bytes), bytes[endMarker...].starts(with: Array("[end]\t".utf8)) else {
+            throw corrupt("not a complete model file (no [end] line: truncated or not a model)")
+        }
+        let body = Array(bytes[..<endMarker])
+        let recorded = String(decoding: bytes[(endMarker + 6)...], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard recorded == SHA256.hex(body) else { throw corrupt("checksum mismatch (the file is corrupt or was edited by hand)") }
+
+        let text = String(decoding: body, as: UTF8.self)
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        if lines.last == "" { lines.removeLast() }
+        guard let first = lines.first else { throw corrupt("empty file") }
+        let head = first.split(separator: "\t")
+        guard head.count == 2, head[0] == "rhetor-model" else { throw corrupt("not a Rhetor model (bad first line)") }
+        guard Int(head[1]) == PluginModel.formatVersion else {
+            throw RhetorError.input("\(name): model format version \(head[1]) is not supported by this rhetor (it reads version \(PluginModel.formatVersion)); \(rebuild)")
+        }
+        pluginID = ""
+        var section = ""
+        var lexiconLines: [Substring] = []
+        var lexiconStart = 0
+        var currentNB: (name: String, classes: [String], kinds: [String], variant: NaiveBayes.Variant, alpha: Double, nb: NaiveBayes?)? = nil
+        var currentTable: (String, [[String]])? = nil
+
+        func finishSection() throws {
+            if let t = currentTable { tables.append(t); currentTable = nil }
+            if var c = currentNB {
+                if c.nb == nil { c.nb = NaiveBayes(classes: c.classes, kinds: c.kinds, alpha: c.alpha, variant: c.variant) }
+                c.nb!.refreshAll()
+                classifiers.append((c.name, c.nb!))
+                currentNB = nil
+            }
+        }
+
+        for (n, line) in lines.enumerated().dropFirst() {
+            let lineNo = n + 1
+            if line.hasPrefix("[") && line.hasSuffix("]") {
+                try finishSection()
+                section = String(line.dropFirst().dropLast())
+                if section == "lexicon" { lexiconStart = lineNo }
+                if section.hasPrefix("table ") { currentTable = (String(section.dropFirst(6)), []) }
+                if section.hasPrefix("nb ") { currentNB = (String(section.dropFirst(3)), [], [], .multinomial, 1, nil) }
+                continue
+            }
+            let cells = line.split(separator: "\t", omittingEmptySubsequences: false)
+            switch section {
+            case "meta":
+                guard cells.count == 2 else { throw corrupt("line \(lineNo): meta lines have 2 fields") }
+                if cells[0] == "plugin" { pluginID = String(cells[1]) } else { meta.append((String(cells[0]), String(cells[1]))) }
+            case "lexicon":
+                lexiconLines.append(line)
+            case _ where currentTable != nil:
+                currentTable!.1.append(cells.map(String.init))
+            case _ where currentNB != nil:
+                switch cells[0] {
+                case "classes": currentNB!.classes = cells.dropFirst().map(String.init)
+                case "kinds": currentNB!.kinds = cells.dropFirst().map(String.init)
+                case "variant":
+                    guard let v = NaiveBayes.Variant(rawValue: String(cells[1])) else { throw corrupt("line \(lineNo): unknown variant") }
+                    currentNB!.variant = v
+                case "alpha": currentNB!.alpha = Double(cells[1]) ?? 1
+                case "docs":
+                    var nb = NaiveBayes(classes: currentNB!.classes, kinds: currentNB!.kinds, alpha: currentNB!.alpha, variant: currentNB!.variant)
+                    let docs = cells.dropFirst().compactMap { Double($0) }
+                    guard docs.count == nb.classes.count else { throw corrupt("line \(lineNo): docs has \(docs.count) values for \(nb.classes.count) classes") }
+                    nb.setDocs(docs)
+                    currentNB!.nb = nb
+                case "f":
+                    guard currentNB!.nb != nil, cells.count == 4 + currentNB!.classes.count else { throw corrupt("line \(lineNo): malformed feature row") }
+                    var row: [Double] = []
+                    row.reserveCapacity(cells.count - 4)
+                    for c in cells[4...] {
+                        guard let x = Double(c) else { throw corrupt("line \(lineNo): bad count '\(c)'") }
+                        row.append(x)
+                    }
+                    do {
+                        try currentNB!.nb!.loadRow(kind: String(cells[1]), a: String(cells[2]), b: String(cells[3]), counts: row)
+                    } catch let e as RhetorError { throw corrupt("line \(lineNo): \(e)") }
+                default: throw corrupt("line \(lineNo): unexpected '\(cells[0])' in [\(section)]")
+                }
+            default:
+                throw corrupt("line \(lineNo): text outside any section")
+            }
+        }
+        try finishSection()
+        guard !pluginID.isEmpty else { throw corrupt("no plugin id in [meta]") }
+        lexicon = try Lexicon(parsing: (Array(repeating: "#", count: lexiconStart) + lexiconLines.map(String.init)).joined(separator: "\n"), name: name)
+    }
+
+    static func lastLineStart(_ b: [UInt8]) -> Int? {
+        guard !b.isEmpty else { return nil }
+        var k = b.count - 1
+        if b[k] == 0x0A { k -= 1 }
+        while k >= 0, b[k] != 0x0A { k -= 1 }
+        return k + 1
+    }
+}

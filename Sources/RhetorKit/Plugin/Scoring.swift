@@ -1,0 +1,87 @@
+/// The pieces every plugin shares: bag-of-words features, lexicon votes, and the rule that
+/// combines naive Bayes with the lexicon into one decision with its evidence.
+
+/// Feature kinds of the shared text features. Plugins append their own after these.
+public enum TextFeatureKind {
+    /// A word in the author's voice.
+    public static let word: UInt8 = 0
+    /// Two adjacent words.
+    public static let bigram: UInt8 = 1
+    /// A word inside quotation marks (someone else's voice).
+    public static let quotedWord: UInt8 = 2
+    /// A word inside a negation scope.
+    public static let negatedWord: UInt8 = 3
+    /// A lexicon category that fired (value: number of hits).
+    public static let lexicon: UInt8 = 4
+    public static let names = ["w", "b", "qw", "nw", "lex"]
+}
+
+public enum TextFeatures {
+    /// Unigrams (split by voice: plain, quoted, negated) and bigrams of word-like tokens.
+    public static func add(_ p: Passage, to bag: inout FeatureBag) {
+        var prev = -1
+        for i in p.tokens.indices {
+            let t = p.tokens[i]
+            guard t.isWordLike else { prev = -1; continue }
+            if t.flags.contains(.quoted) { bag.token(TextFeatureKind.quotedWord, i) }
+            else if t.flags.contains(.negated) { bag.token(TextFeatureKind.negatedWord, i) }
+            else { bag.token(TextFeatureKind.word, i) }
+            if prev >= 0 { bag.pair(TextFeatureKind.bigram, prev, i) }
+            prev = i
+        }
+    }
+}
+
+/// A lexicon hit after the plugin has judged it: the label it votes for and its weight.
+public struct Vote: Sendable {
+    public var label: Int
+    public var weight: Double
+    public var tokens: ClosedRange<Int>?
+    public var source: String
+    public init(label: Int, weight: Double, tokens: ClosedRange<Int>?, source: String) {
+        self.label = label; self.weight = weight; self.tokens = tokens; self.source = source
+    }
+}
+
+public enum Combiner {
+    /// Decides one label from naive Bayes and lexicon votes.
+    ///
+    /// Scores are log-odds: in `combined` mode NB's joint log-likelihood plus `lexiconScale` ×
+    /// the summed votes per label; `model` drops the votes; `lexicon` keeps NB's class prior
+    /// only (so an empty lexicon falls back to the majority label). Evidence lists the votes and
+    /// the NB features that most separate the chosen label from the runner-up.
+    public static func decide(nb: NaiveBayes, bag: FeatureBag, passage: Passage, votes: [Vote], lexiconScale: Double,
+                              mode: ScoringMode, maxEvidence: Int, subject: String? = nil, labels: [String]? = nil) -> Decision {
+        let rows = nb.resolve(bag, passage: passage)
+        let n = nb.classes.count
+        var logits: [Double]
+        switch mode {
+        case .lexicon: logits = (0..<n).map { nb.logPrior($0) }
+        case .model, .combined: logits = nb.predict(rows: rows).logJoint
+        }
+        if mode != .model { for v in votes { logits[v.label] += lexiconScale * v.weight } }
+        let probs = softmax(logits)
+        let best = probs.indices.max { probs[$0] < probs[$1] } ?? 0
+        let runner = probs.indices.filter { $0 != best }.max { probs[$0] < probs[$1] } ?? best
+
+        var evidence: [Evidence] = []
+        if mode != .model {
+            for v in votes where v.weight != 0 {
+                let w = v.label == best ? lexiconScale * v.weight : -lexiconScale * v.weight
+                evidence.append(Evidence(passage, tokens: v.tokens, weight: w, source: v.source))
+            }
+        }
+        if mode != .lexicon, best != runner {
+            for c in nb.contributions(rows: rows, label: best, other: runner).prefix(maxEvidence) where c.weight > 0 {
+                let item = bag.items[c.item]
+                let name = NaiveBayes.itemName(item, bag: bag, passage: passage, kinds: nb.kinds)
+                evidence.append(Evidence(passage, tokens: item.span, weight: c.weight, source: "feature:" + name))
+            }
+        }
+        evidence.sort { abs($0.weight) > abs($1.weight) }
+        if evidence.count > maxEvidence { evidence.removeLast(evidence.count - maxEvidence) }
+        let names = labels ?? nb.classes
+        return Decision(subject: subject, label: names[best], confidence: probs[best],
+                        scores: names.indices.map { (names[$0], probs[$0]) }, evidence: evidence)
+    }
+}

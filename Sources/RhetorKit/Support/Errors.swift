@@ -1,0 +1,54 @@
+import Foundation
+
+/// Errors that reach the user. Each message says what was wrong, where, and what to do.
+public enum RhetorError: Error, CustomStringConvertible, Equatable {
+    /// Bad input data (exit code 1).
+    case input(String)
+    /// Bad command-line usage (exit code 2).
+    case usage(String)
+
+    public var description: String {
+        switch self {
+        case .input(let m), .usage(let m): return m
+        }
+    }
+}
+
+public func readTextFile(_ path: String) throws -> String {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw RhetorError.input("\(path): cannot read the file (missing or not readable); check the path")
+    }
+    return String(decoding: data, as: UTF8.self)
+}
+
+public func readBytes(_ path: String) throws -> [UInt8] {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw RhetorError.input("\(path): cannot read the file (missing or not readable); check the path")
+    }
+    return [UInt8](data)
+}
+
+/// Writes through a temporary file and a rename, so readers never see half a file.
+public func writeFileAtomically(_ path: String, _ bytes: [UInt8]) throws {
+    let dir = (path as NSString).deletingLastPathComponent
+    if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+    let tmp = path + ".tmp-\(getpid())"
+    guard FileManager.default.createFile(atPath: tmp, contents: Data(bytes)) else {
+        throw RhetorError.input("\(tmp): cannot write; check that the folder is writable")
+    }
+    if rename(tmp, path) != 0 {
+        unlink(tmp)
+        throw RhetorError.input("\(path): cannot replace the file (errno \(errno)); check permissions")
+    }
+}
+
+/// Shortest round-tripping decimal, integral values without ".0": deterministic text.
+public func formatNumber(_ x: Double) -> String {
+    if x == x.rounded(), abs(x) < 1e15 { return String(Int64(x)) }
+    return String(x)
+}
+
+/// Fixed-precision text for reports.
+public func fixed(_ x: Double, _ digits: Int = 3) -> String {
+    String(format: "%.\(digits)f", x)
+}

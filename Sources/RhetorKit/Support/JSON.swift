@@ -1,0 +1,280 @@
+/// A small JSON reader and writer over UTF-8 bytes: the input side of batch runs and the
+/// corpus reader, and the output side of every encoder (no Foundation coders in hot loops).
+public enum JSONValue: Sendable, Equatable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([(String, JSONValue)])
+
+    public static func == (a: JSONValue, b: JSONValue) -> Bool {
+        switch (a, b) {
+        case (.null, .null): return true
+        case let (.bool(x), .bool(y)): return x == y
+        case let (.number(x), .number(y)): return x == y
+        case let (.string(x), .string(y)): return x == y
+        case let (.array(x), .array(y)): return x == y
+        case let (.object(x), .object(y)): return x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+        default: return false
+        }
+    }
+
+    public subscript(key: String) -> JSONValue? {
+        if case .object(let pairs) = self { return pairs.first { $0.0 == key }?.1 }
+        return nil
+    }
+
+    public var string: String? { if case .string(let s) = self { return s }; return nil }
+    public var number: Double? { if case .number(let n) = self { return n }; return nil }
+    public var array: [JSONValue]? { if case .array(let a) = self { return a }; return nil }
+    public var object: [(String, JSONValue)]? { if case .object(let o) = self { return o }; return nil }
+
+    /// Text form of a scalar value (an id given as a number stays readable).
+    public var scalarText: String? {
+        switch self {
+        case .string(let s): return s
+        case .number(let n): return formatNumber(n)
+        case .bool(let b): return b ? "true" : "false"
+        default: return nil
+        }
+    }
+}
+
+public struct JSONParseError: Error, CustomStringConvertible {
+    public var message: String
+    public var offset: Int
+    public var description: String { "\(message) at byte \(offset + 1)" }
+}
+
+/// Parses one JSON document from `bytes[range]`.
+public struct JSONReader {
+    let b: UnsafeBufferPointer<UInt8>
+    var i: Int
+    let end: Int
+    /// Set when a string held invalid UTF-8 (replaced by U+FFFD).
+    public private(set) var repairedUTF8 = false
+
+    public static func parse(_ bytes: [UInt8]) throws -> JSONValue {
+        try parse(bytes, 0..<bytes.count).value
+    }
+
+    public static func parse(_ s: String) throws -> JSONValue { try parse(Array(s.utf8)) }
+
+    public static func parse(_ bytes: [UInt8], _ range: Range<Int>) throws -> (value: JSONValue, repairedUTF8: Bool) {
+        try bytes.withUnsafeBufferPointer { buf in
+            var r = JSONReader(b: buf, i: range.lowerBound, end: range.upperBound)
+            r.skipSpace()
+            let v = try r.value(depth: 0)
+            r.skipSpace()
+            if r.i < r.end { throw JSONParseError(message: "unexpected text after the JSON value", offset: r.i - range.lowerBound) }
+            return (v, r.repairedUTF8)
+        }
+    }
+
+    mutating func skipSpace() {
+        while i < end, b[i] == 0x20 || b[i] == 0x09 || b[i] == 0x0A || b[i] == 0x0D { i += 1 }
+    }
+
+    func fail(_ m: String) -> JSONParseError { JSONParseError(message: m, offset: i) }
+
+    mutating func value(depth: Int) throws -> JSONValue {
+        guard depth < 512 else { throw fail("nesting deeper than 512") }
+        guard i < end else { throw fail("unexpected end of input") }
+        switch b[i] {
+        case UInt8(ascii: "{"):
+            i += 1
+            var pairs: [(String, JSONValue)] = []
+            skipSpace()
+            if i < end, b[i] == UInt8(ascii: "}") { i += 1; return .object(pairs) }
+            while true {
+                skipSpace()
+                guard i < end, b[i] == UInt8(ascii: "\"") else { throw fail("expected a quoted key") }
+                let k = try string()
+                skipSpace()
+                guard i < end, b[i] == UInt8(ascii: ":") else { throw fail("expected ':' after key \"\(k)\"") }
+                i += 1
+                skipSpace()
+                pairs.append((k, try value(depth: depth + 1)))
+                skipSpace()
+                guard i < end else { throw fail("unterminated object") }
+                if b[i] == UInt8(ascii: ",") { i += 1; continue }
+                if b[i] == UInt8(ascii: "}") { i += 1; return .object(pairs) }
+                throw fail("expected ',' or '}' in object")
+            }
+        case UInt8(ascii: "["):
+            i += 1
+            var items: [JSONValue] = []
+            skipSpace()
+            if i < end, b[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
+            while true {
+                skipSpace()
+                items.append(try value(depth: depth + 1))
+                skipSpace()
+                guard i < end else { throw fail("unterminated array") }
+                if b[i] == UInt8(ascii: ",") { i += 1; continue }
+                if b[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
+                throw fail("expected ',' or ']' in array")
+            }
+        case UInt8(ascii: "\""):
+            return .string(try string())
+        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
+        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
+        case UInt8(ascii: "n"): try literal("null"); return .null
+        default:
+            return .number(try number())
+        }
+    }
+
+    mutating func literal(_ word: StaticString) throws {
+        let n = word.utf8CodeUnitCount
+        guard i + n <= end else { throw fail("unexpected end of input") }
+        for k in 0..<n where b[i + k] != word.utf8Start[k] { throw fail("invalid literal") }
+        i += n
+    }
+
+    mutating func number() throws -> Double {
+        let s = i
+        while i < end {
+            let c = b[i]
+            if (c >= 0x30 && c <= 0x39) || c == UInt8(ascii: "-") || c == UInt8(ascii: "+") || c == UInt8(ascii: ".") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E") { i += 1 } else { break }
+        }
+        guard i > s, let v = Double(String(decoding: UnsafeBufferPointer(rebasing: b[s..<i]), as: UTF8.self)) else {
+            i = s
+            throw fail("invalid value (expected a string, number, object, array, true, false or null)")
+        }
+        return v
+    }
+
+    mutating func string() throws -> String {
+        i += 1                                      // opening quote
+        let start = i
+        // Fast path: no escapes and plain bytes.
+        while i < end, b[i] != UInt8(ascii: "\""), b[i] != UInt8(ascii: "\\"), b[i] >= 0x20 { i += 1 }
+        if i < end, b[i] == UInt8(ascii: "\"") {
+            let slice = UnsafeBufferPointer(rebasing: b[start..<i])
+            i += 1
+            return decodeUTF8(slice)
+        }
+        var out: [UInt8] = Array(UnsafeBufferPointer(rebasing: b[start..<i]))
+        while i < end {
+            let c = b[i]
+            if c == UInt8(ascii: "\"") { i += 1; return out.withUnsafeBufferPointer { decodeUTF8($0) } }
+            if c < 0x20 { throw fail("control character inside a string (escape it as \\n, \\t, …)") }
+            if c != UInt8(ascii: "\\") { out.append(c); i += 1; continue }
+            i += 1
+            guard i < end else { break }
+            let e = b[i]
+            i += 1
+            switch e {
+            case UInt8(ascii: "\""): out.append(0x22)
+            case UInt8(ascii: "\\"): out.append(0x5C)
+            case UInt8(ascii: "/"): out.append(0x2F)
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "u"):
+                var v = try hex4()
+                if v >= 0xD800 && v < 0xDC00, i + 1 < end, b[i] == UInt8(ascii: "\\"), b[i + 1] == UInt8(ascii: "u") {
+                    i += 2
+                    let lo = try hex4()
+                    if lo >= 0xDC00 && lo < 0xE000 { v = 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00) } else { v = 0xFFFD }
+                }
+                let scalar = Unicode.Scalar(v) ?? "\u{FFFD}"
+                out.append(contentsOf: String(scalar).utf8)
+            default: throw fail("invalid escape \\\(Character(Unicode.Scalar(e)))")
+            }
+        }
+        throw fail("unterminated string")
+    }
+
+    mutating func hex4() throws -> UInt32 {
+        guard i + 4 <= end else { throw fail("short \\u escape") }
+        var v: UInt32 = 0
+        for _ in 0..<4 {
+            let c = b[i]
+            let d: UInt32
+            switch c {
+            case 0x30...0x39: d = UInt32(c - 0x30)
+            case 0x41...0x46: d = UInt32(c - 0x41 + 10)
+            case 0x61...0x66: d = UInt32(c - 0x61 + 10)
+            default: throw fail("bad hex digit in \\u escape")
+            }
+            v = v << 4 | d
+            i += 1
+        }
+        return v
+    }
+
+    mutating func decodeUTF8(_ slice: UnsafeBufferPointer<UInt8>) -> String {
+        if let s = String(validating: slice, as: UTF8.self) { return s }
+        repairedUTF8 = true
+        return String(decoding: slice, as: UTF8.self)
+    }
+}
+
+/// Appends JSON text to a byte buffer.
+public struct JSONWriter {
+    public var out: [UInt8] = []
+    public init() { out.reserveCapacity(1024) }
+
+    @inline(__always) public mutating func raw(_ s: StaticString) {
+        out.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+    }
+
+    public mutating func string(_ s: String) {
+        out.append(UInt8(ascii: "\""))
+        var s = s
+        s.withUTF8 { buf in
+            for c in buf {
+                switch c {
+                case 0x22: raw("\\\"")
+                case 0x5C: raw("\\\\")
+                case 0x0A: raw("\\n")
+                case 0x0D: raw("\\r")
+                case 0x09: raw("\\t")
+                case 0..<0x20:
+                    raw("\\u00")
+                    let hex = Array("0123456789abcdef".utf8)
+                    out.append(hex[Int(c >> 4)]); out.append(hex[Int(c & 0xF)])
+                default: out.append(c)
+                }
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    public mutating func number(_ x: Double) {
+        out.append(contentsOf: formatNumber(x).utf8)
+    }
+
+    /// A probability or weight, rounded to 4 decimals: stable, short output.
+    public mutating func rounded(_ x: Double) {
+        let r = (x * 10000).rounded() / 10000
+        number(r == 0 ? 0 : r)
+    }
+
+    public mutating func int(_ x: Int) { out.append(contentsOf: String(x).utf8) }
+
+    public mutating func value(_ v: JSONValue) {
+        switch v {
+        case .null: raw("null")
+        case .bool(let b): if b { raw("true") } else { raw("false") }
+        case .number(let n): number(n)
+        case .string(let s): string(s)
+        case .array(let a):
+            out.append(UInt8(ascii: "["))
+            for (k, x) in a.enumerated() { if k > 0 { out.append(UInt8(ascii: ",")) }; value(x) }
+            out.append(UInt8(ascii: "]"))
+        case .object(let o):
+            out.append(UInt8(ascii: "{"))
+            for (k, (key, x)) in o.enumerated() {
+                if k > 0 { out.append(UInt8(ascii: ",")) }
+                string(key); out.append(UInt8(ascii: ":")); value(x)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+}

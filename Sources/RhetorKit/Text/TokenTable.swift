@@ -1,0 +1,105 @@
+/// Interns folded token byte strings to dense ids, and looks passage tokens up without
+/// allocating: an open-addressing hash table over one byte arena.
+public struct TokenTable: Sendable {
+    private var arena: [UInt8] = []
+    private var offsets: [Int32] = [0]        // string k is arena[offsets[k]..<offsets[k+1]]
+    private var slots: [Int32]                // -1 empty, else id
+    private var hashes: [UInt64] = []
+    public private(set) var count = 0
+
+    public init(capacity: Int = 64) {
+        var n = 64
+        while n < capacity * 2 { n <<= 1 }
+        slots = Array(repeating: -1, count: n)
+    }
+
+    @inline(__always)
+    static func hash<C: Collection>(_ bytes: C) -> UInt64 where C.Element == UInt8 {
+        var h: UInt64 = 0xcbf29ce484222325                   // FNV-1a
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x100000001b3 }
+        return h
+    }
+
+    @inline(__always)
+    static func hash(_ buf: [UInt8], _ a: Int, _ b: Int) -> UInt64 {
+        var h: UInt64 = 0xcbf29ce484222325
+        var k = a
+        while k < b { h = (h ^ UInt64(buf[k])) &* 0x100000001b3; k += 1 }
+        return h
+    }
+
+    /// The id of `buf[a..<b]`, or -1.
+    @inline(__always)
+    public func lookup(_ buf: [UInt8], _ a: Int, _ b: Int) -> Int32 {
+        let h = TokenTable.hash(buf, a, b)
+        let mask = slots.count - 1
+        var s = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let id = slots[s]
+            if id < 0 { return -1 }
+            if hashes[Int(id)] == h && equal(Int(id), buf, a, b) { return id }
+            s = (s + 1) & mask
+        }
+    }
+
+    /// The id of passage token `i`, or -1.
+    @inline(__always)
+    public func lookup(_ p: Passage, _ i: Int) -> Int32 {
+        let t = p.tokens[i]
+        return lookup(p.normalized, Int(t.normStart), Int(t.normEnd))
+    }
+
+    public func lookup(_ s: String) -> Int32 {
+        let b = Array(s.utf8)
+        return lookup(b, 0, b.count)
+    }
+
+    @inline(__always)
+    private func equal(_ id: Int, _ buf: [UInt8], _ a: Int, _ b: Int) -> Bool {
+        let o0 = Int(offsets[id]), o1 = Int(offsets[id + 1])
+        guard o1 - o0 == b - a else { return false }
+        var k = 0
+        while k < b - a {
+            if arena[o0 + k] != buf[a + k] { return false }
+            k += 1
+        }
+        return true
+    }
+
+    @discardableResult
+    public mutating func intern(_ s: String) -> Int32 {
+        let b = Array(s.utf8)
+        return intern(b, 0, b.count)
+    }
+
+    @discardableResult
+    public mutating func intern(_ buf: [UInt8], _ a: Int, _ b: Int) -> Int32 {
+        let found = lookup(buf, a, b)
+        if found >= 0 { return found }
+        if (count + 1) * 2 > slots.count { grow() }
+        let id = Int32(count)
+        arena.append(contentsOf: buf[a..<b])
+        offsets.append(Int32(arena.count))
+        let h = TokenTable.hash(buf, a, b)
+        hashes.append(h)
+        insertSlot(id, h)
+        count += 1
+        return id
+    }
+
+    private mutating func insertSlot(_ id: Int32, _ h: UInt64) {
+        let mask = slots.count - 1
+        var s = Int(truncatingIfNeeded: h) & mask
+        while slots[s] >= 0 { s = (s + 1) & mask }
+        slots[s] = id
+    }
+
+    private mutating func grow() {
+        slots = Array(repeating: -1, count: slots.count * 2)
+        for id in 0..<count { insertSlot(Int32(id), hashes[id]) }
+    }
+
+    public func string(_ id: Int32) -> String {
+        String(decoding: arena[Int(offsets[Int(id)])..<Int(offsets[Int(id) + 1])], as: UTF8.self)
+    }
+}

@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import RhetorKit
+import RhetorPlugins
+
+@main
+struct Rhetor: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rhetor",
+        abstract: "Classify political and conflict discourse: stance, sectarian rhetoric, actor roles — with the evidence.",
+        discussion: "With no subcommand: the REPL on a terminal, `classify` on a pipe.",
+        subcommands: [Classify.self, Train.self, Eval.self, Plugins.self, CorpusCommand.self, Repl.self])
+
+    @OptionGroup var common: CommonOptions
+
+    func run() throws {
+        if isatty(0) != 0 {
+            var repl = Repl()
+            repl.common = common
+            try repl.run()
+        } else {
+            var c = try Classify.parse([])
+            c.common = common
+            try c.run()
+        }
+    }
+
+    /// Exit codes: 0 ok, 1 input errors, 2 usage errors.
+    static func fail(_ e: Error) -> Never {
+        if let r = e as? RhetorError {
+            FileHandle.standardError.write(Data("rhetor: \(r.description)\n".utf8))
+            switch r {
+            case .input: Foundation.exit(1)
+            case .usage: Foundation.exit(2)
+            }
+        }
+        exit(withError: e)
+    }
+}
+
+struct CommonOptions: ParsableArguments {
+    @Option(name: .long, help: "Folder of model files (default: $RHETOR_MODELS, ./Models, or beside the executable).")
+    var models: String?
+
+    var modelsDir: String { Catalog.resolveModelsDir(models) }
+    var catalog: Catalog { Catalog(registered: registeredPlugins, modelsDir: modelsDir) }
+
+    /// Loads the named plugins (comma-separated), or every plugin that has a model.
+    func loadPlugins(_ list: String?) throws -> [any PluginInstance] {
+        let cat = catalog
+        let ids = list.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? cat.available
+        guard !ids.isEmpty else {
+            throw RhetorError.input("no models in \(modelsDir); build them with `rhetor train --all` or point --models at a folder of .model files")
+        }
+        return try ids.map { try cat.load($0) }
+    }
+}
+
+/// Runs a command body, turning RhetorError into its message and exit code.
+func guarded(_ body: () throws -> Void) throws {
+    do { try body() } catch let e as RhetorError { Rhetor.fail(e) }
+}
+
+func warn(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }

@@ -1,0 +1,110 @@
+import XCTest
+@testable import RhetorKit
+
+final class ModelAndLexiconTests: XCTestCase {
+    func tmp(_ name: String) -> String { NSTemporaryDirectory() + "rhetor-test-\(getpid())-\(name)" }
+
+    func sampleModel() throws -> PluginModel {
+        let lex = try Lexicon(parsing: "# test\nso-called\tagainst\t1.5\tdelegitimising\nheroes\tfavor\t2\tpraise\n", name: "t.tsv")
+        let corpus = Corpus(records: [
+            CorpusRecord(id: "1", text: "The so-called resistance looted the state", fields: [("tone", .string("against"))]),
+            CorpusRecord(id: "2", text: "Heroes who defended Baghdad", fields: [("tone", .string("favor"))]),
+        ])
+        let m = Manifest(id: "tone", summary: "test", labels: ["favor", "against"], field: "tone", alpha: 0.5, variant: .multinomial,
+                         lexiconScale: 1, examples: [PluginExample("heroes", expect: ["favor"])], directory: "Plugins/Tone")
+        return try DataOnlyPlugin.train(manifest: m, corpus: corpus, lexicon: lex)
+    }
+
+    func testLexiconLongestWholeTokenMatch() throws {
+        let lex = try Lexicon(parsing: "kataib hezbollah\tactor\t1\tx\nhezbollah\tactor\t1\tx\nrafida\thostile\t2\tx\n", name: "l")
+        let p = Analyzer().analyze("Kata'ib Hezbollah and Hezbollah; rafidas are not rafida.")
+        let hits = lex.match(p).map { p.surface(tokens: $0.tokens) }
+        XCTAssertEqual(hits, ["Kata'ib Hezbollah", "Hezbollah", "rafida"])
+    }
+
+    func testLexiconErrorsNameFileAndLine() {
+        XCTAssertThrowsError(try Lexicon(parsing: "# c\nok\tcat\t1\tn\nbroken line\n", name: "x.tsv")) { e in
+            XCTAssertTrue("\(e)".hasPrefix("x.tsv:3:"), "\(e)")
+        }
+        XCTAssertThrowsError(try Lexicon(parsing: "w\tcat\tlots\tn\n", name: "y.tsv")) { e in XCTAssertTrue("\(e)".contains("y.tsv:1: weight")) }
+    }
+
+    func testLexiconLint() throws {
+        let lex = try Lexicon(parsing: "proxy\tagainst\t1\ta\nProxy\tagainst\t1\tb\nthugs\tagainst\t1\ta\nthugs\tagainst\t2\tb\n!!!\tagainst\t1\tc\n", name: "l.tsv")
+        let problems = lex.lint()
+        XCTAssertTrue(problems.contains { $0.hasPrefix("l.tsv:2: duplicate of l.tsv:1") }, "\(problems)")
+        XCTAssertTrue(problems.contains { $0.hasPrefix("l.tsv:4: conflicting weight") })
+        XCTAssertTrue(problems.contains { $0.hasPrefix("l.tsv:5:") && $0.contains("can never match") })
+    }
+
+    func testModelRoundTripAndDeterministicBytes() throws {
+        let a = try sampleModel().serialized(), b = try sampleModel().serialized()
+        XCTAssertEqual(a, b)
+        let back = try PluginModel(bytes: a, name: "m")
+        XCTAssertEqual(back.serialized(), a)
+        XCTAssertEqual(back.classifier("label")?.documentCount, 2)
+        XCTAssertEqual(back.lexicon.entries.count, 2)
+        XCTAssertEqual(back.meta("field"), "tone")
+    }
+
+    func testCorruptTruncatedAndWrongVersionModelsGiveClearErrors() throws {
+        let good = try sampleModel().serialized()
+        let path = tmp("corrupt.model")
+        try writeFileAtomically(path, Array(good.prefix(good.count / 2)))
+        XCTAssertThrowsError(try PluginModel.load(path: path)) { e in
+            XCTAssertTrue("\(e)".contains(path) && "\(e)".contains("rhetor train"), "\(e)")
+        }
+        var flipped = good
+        flipped[40] ^= 0x01
+        XCTAssertThrowsError(try PluginModel(bytes: flipped, name: "m")) { e in XCTAssertTrue("\(e)".contains("checksum")) }
+        var body = Array(String(decoding: good, as: UTF8.self).replacingOccurrences(of: "rhetor-model\t1", with: "rhetor-model\t9").split(separator: "\n").dropLast().joined(separator: "\n").utf8)
+        body.append(0x0A)
+        body += Array("[end]\t\(SHA256.hex(body))\n".utf8)
+        XCTAssertThrowsError(try PluginModel(bytes: body, name: "m")) { e in XCTAssertTrue("\(e)".contains("version 9"), "\(e)") }
+    }
+
+    func testSHA256KnownVectors() {
+        XCTAssertEqual(SHA256.hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        XCTAssertEqual(SHA256.hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    }
+
+    func testDataOnlyPluginClassifiesWithEvidence() throws {
+        let plugin = try DataOnlyPlugin(model: try sampleModel())
+        let d = plugin.classify(Analyzer().analyze("those so-called defenders"), options: ClassifyOptions())
+        XCTAssertEqual(d.first?.label, "against")
+        XCTAssertTrue(d.first!.evidence.contains { $0.source.hasPrefix("lexicon:so-called") && $0.text == "so-called" })
+    }
+
+    func testCorpusValidationNamesFileAndLine() throws {
+        let path = tmp("corpus.jsonl")
+        let lines = [
+            #"{"id":"a","text":"Kataib Hezbollah fired rockets.","stance":{"militias":"against"},"sectarian":"none","actors":[{"actor":"kataib-hezbollah","mention":"Kataib Hezbollah","role":"agent"}]}"#,
+            #"{"id":"a","text":"dup"}"#,
+            #"{"id":"b","text":"x","stance":{"iran":"maybe"}}"#,
+            #"{"id":"c","text":"x","actors":[{"actor":"nobody","mention":"y","role":"agent"}]}"#,
+            #"{"id": "d", "text": broken}"#,
+            #"{"id":"e","text":"ok","sectarian":"hateful"}"#,
+        ]
+        try writeFileAtomically(path, Array(lines.joined(separator: "\n").utf8))
+        let c = try Corpus.load([path], knownActors: ["kataib-hezbollah"])
+        XCTAssertEqual(c.records.map(\.id), ["a"])
+        let msgs = c.problems.map(\.description)
+        XCTAssertTrue(msgs.contains { $0.hasPrefix("\(path):2: duplicate id 'a'") }, "\(msgs)")
+        XCTAssertTrue(msgs.contains { $0.hasPrefix("\(path):3:") && $0.contains("favor, against or none") })
+        XCTAssertTrue(msgs.contains { $0.hasPrefix("\(path):4:") && $0.contains("unknown actor id 'nobody'") })
+        XCTAssertTrue(msgs.contains { $0.hasPrefix("\(path):4:") && $0.contains("not in the text") })
+        XCTAssertTrue(msgs.contains { $0.hasPrefix("\(path):5: bad JSON") })
+        XCTAssertTrue(msgs.contains { $0.hasPrefix("\(path):6:") && $0.contains("sectarian") })
+    }
+
+    func testMetrics() {
+        var m = ConfusionMatrix(labels: ["favor", "against", "none"])
+        for (g, p) in [("favor", "favor"), ("favor", "none"), ("against", "against"), ("none", "against"), ("none", "none")] { m.add(gold: g, predicted: p) }
+        XCTAssertEqual(m.scores("favor").f1, 2 * 1 * 0.5 / 1.5, accuracy: 1e-12)
+        XCTAssertEqual(m.scores("against").precision, 0.5)
+        XCTAssertEqual(m.fAvg, (2.0 / 3 + 2.0 / 3) / 2, accuracy: 1e-12)
+        let folds = stratifiedFolds(strata: Array(repeating: "a", count: 10) + Array(repeating: "b", count: 5), k: 5)
+        for f in 0..<5 { XCTAssertEqual(folds.prefix(10).filter { $0 == f }.count, 2) }
+        XCTAssertEqual(folds, stratifiedFolds(strata: Array(repeating: "a", count: 10) + Array(repeating: "b", count: 5), k: 5))
+    }
+}

@@ -1,0 +1,67 @@
+import XCTest
+@testable import RhetorKit
+
+final class NaiveBayesTests: XCTestCase {
+    func bag(_ p: Passage) -> FeatureBag {
+        var b = FeatureBag()
+        for i in p.tokens.indices where p.tokens[i].isWordLike { b.token(0, i) }
+        return b
+    }
+
+    func train(_ docs: [(String, Int)], variant: NaiveBayes.Variant = .multinomial) -> NaiveBayes {
+        var nb = NaiveBayes(classes: ["pos", "neg"], kinds: ["w"], alpha: 1, variant: variant)
+        for (t, l) in docs { let p = Analyzer().analyze(t); nb.add(bag(p), passage: p, label: l) }
+        return nb
+    }
+
+    let docs = [("good good great", 0), ("good fine", 0), ("bad awful", 1)]
+
+    /// Hand computation: vocabulary {good, great, fine, bad, awful} (V=5), α=1.
+    /// pos: 5 tokens, good=3 → θ(good|pos) = 4/10; neg: 2 tokens → θ(good|neg) = 1/7.
+    /// Priors with add-one: P(pos) = 3/5, P(neg) = 2/5.
+    /// "good": pos ∝ 3/5 · 4/10 = 0.24; neg ∝ 2/5 · 1/7 = 0.05714; P(pos) = 0.24/0.29714 = 0.80769.
+    func testMultinomialMatchesHandComputation() {
+        let nb = train(docs)
+        let p = Analyzer().analyze("good")
+        let pr = nb.predict(bag(p), passage: p)
+        XCTAssertEqual(pr.probabilities[0], 0.24 / (0.24 + 0.4 / 7), accuracy: 1e-9)
+        XCTAssertEqual(nb.weight(0, 0), log(4.0 / 10), accuracy: 1e-12)
+    }
+
+    /// Complement NB: θ̃(good|pos) uses neg counts: (0+1)/(2+5) ; θ̃(good|neg) = (3+1)/(5+5).
+    func testComplementMatchesHandComputation() {
+        let nb = train(docs, variant: .complement)
+        let p = Analyzer().analyze("good")
+        let pr = nb.predict(bag(p), passage: p)
+        let sPos = -log(1.0 / 7), sNeg = -log(4.0 / 10)
+        XCTAssertEqual(pr.probabilities[0], exp(sPos) / (exp(sPos) + exp(sNeg)), accuracy: 1e-9)
+    }
+
+    func testIncrementalUpdateEqualsRetraining() {
+        var nb = train(Array(docs.prefix(2)))
+        let extra = Analyzer().analyze(docs[2].0)
+        nb.add(bag(extra), passage: extra, label: 1)
+        let full = train(docs)
+        for t in ["good", "bad awful", "unseen words", "fine bad"] {
+            let p = Analyzer().analyze(t)
+            let a = nb.predict(bag(p), passage: p).probabilities, b = full.predict(bag(p), passage: p).probabilities
+            for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: 1e-12, t) }
+        }
+        for variant in [NaiveBayes.Variant.complement] {
+            var inc = train(Array(docs.prefix(1)), variant: variant)
+            for d in docs.dropFirst() { let p = Analyzer().analyze(d.0); inc.add(bag(p), passage: p, label: d.1) }
+            let whole = train(docs, variant: variant)
+            let p = Analyzer().analyze("good bad")
+            XCTAssertEqual(inc.predict(bag(p), passage: p).probabilities[0], whole.predict(bag(p), passage: p).probabilities[0], accuracy: 1e-12)
+        }
+    }
+
+    func testExplanationNamesTheDecidingFeatures() {
+        let nb = train(docs)
+        let p = Analyzer().analyze("awful but good")
+        let rows = nb.resolve(bag(p), passage: p)
+        let top = nb.contributions(rows: rows, label: 1, other: 0).first!
+        XCTAssertEqual(p.norm(Int(bag(p).items[top.item].a)), "awful")
+        XCTAssertEqual(nb.mostInformative(10).first { $0.feature == "w:good" }?.label, "pos")
+    }
+}
