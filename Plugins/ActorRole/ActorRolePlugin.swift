@@ -35,6 +35,8 @@ public struct ActorRolePlugin: ClassifierPlugin {
     /// can be target of one act and sponsor of another).
     static let secondRoleThreshold = 0.3
 
+    /// Lidstone α, chosen by 5-fold cross-validation on the training split.
+    static let defaultAlpha = 0.1
     static let kinds = TextFeatureKind.names + ["ctx", "cue", "shape", "head"]
     static let contextWord: UInt8 = 5
     static let cue: UInt8 = 6
@@ -163,10 +165,10 @@ public struct ActorRolePlugin: ClassifierPlugin {
     public static func train(_ corpus: Corpus, lexicon: Lexicon, options: TrainingOptions) throws -> PluginModel {
         var model = PluginModel(pluginID: descriptor.id)
         model.lexicon = lexicon
-        model.setMeta("alpha", formatNumber(options.alpha))
+        model.setMeta("alpha", formatNumber(options.alpha ?? defaultAlpha))
         model.tables.append(("gazetteer", options.gazetteer.rows))
         let gazetteer = options.gazetteer
-        var nb = NaiveBayes(classes: roles, kinds: kinds, alpha: options.alpha, variant: .multinomial)
+        var nb = NaiveBayes(classes: roles, kinds: kinds, alpha: options.alpha ?? defaultAlpha, variant: .complement)
         let analyzer = Analyzer()
         for r in corpus.records where r.hasActorAnnotation {
             let p = analyzer.analyze(r.text)

@@ -65,6 +65,8 @@ public struct StancePlugin: ClassifierPlugin {
         ("sadrists", "united-states", -1),
     ]
 
+    /// Lidstone α, chosen by 5-fold cross-validation on the training split.
+    static let defaultAlpha = 0.1
     static let kinds = TextFeatureKind.names + ["near", "tm", "nlex", "ind"]
     static let nearWord: UInt8 = 5
     static let targetMention: UInt8 = 6
@@ -210,7 +212,7 @@ public struct StancePlugin: ClassifierPlugin {
     public static func train(_ corpus: Corpus, lexicon: Lexicon, options: TrainingOptions) throws -> PluginModel {
         var model = PluginModel(pluginID: descriptor.id)
         model.lexicon = lexicon
-        model.setMeta("alpha", formatNumber(options.alpha))
+        model.setMeta("alpha", formatNumber(options.alpha ?? defaultAlpha))
         // Targets come from the data: the built-in six when the corpus uses them, any others it annotates.
         var targets: [String] = []
         for r in corpus.records { for t in r.stance.keys.sorted() where !targets.contains(t) { targets.append(t) } }
@@ -220,7 +222,7 @@ public struct StancePlugin: ClassifierPlugin {
         model.tables.append(("gazetteer", options.gazetteer.rows))
         let finder = try TargetFinder(model: model, targets: targets)
         let analyzer = Analyzer()
-        var nbs = targets.map { _ in NaiveBayes(classes: Annotation.stanceLabels, kinds: kinds, alpha: options.alpha, variant: .multinomial) }
+        var nbs = targets.map { _ in NaiveBayes(classes: Annotation.stanceLabels, kinds: kinds, alpha: options.alpha ?? defaultAlpha, variant: .complement) }
         for r in corpus.records where !r.stance.isEmpty || r.fields.contains(where: { $0.0 == "stance" }) {
             let ctx = Context(analyzer.analyze(r.text), finder: finder, lexicon: lexicon)
             for (k, t) in targets.enumerated() {

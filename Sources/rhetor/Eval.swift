@@ -13,6 +13,7 @@ struct Eval: ParsableCommand {
     @Option(help: "Training corpus file or folder.") var train: [String] = []
     @Option(help: "k-fold cross-validation on the training corpus instead of the held-out split.") var folds: Int?
     @Flag(help: "Machine-readable output.") var json = false
+    @Option(help: "Lidstone smoothing α (default: the plugin's own).") var alpha: Double?
 
     func validate() throws {
         if let k = folds, k < 2 { throw ValidationError("--folds must be at least 2") }
@@ -65,7 +66,7 @@ struct Eval: ParsableCommand {
     }
 
     func evaluateOnce(_ cat: Catalog, _ entry: Catalog.Entry, train: Corpus, test: Corpus) throws -> [EvalResult] {
-        let model = try cat.train(entry.descriptor.id, corpus: train)
+        let model = try cat.train(entry.descriptor.id, corpus: train, alpha: alpha)
         let plugin: any PluginInstance
         switch entry.kind {
         case .swift(let t): plugin = try t.init(model: model)

@@ -106,7 +106,7 @@ public struct Catalog: Sendable {
     public func train(_ id: String, corpus: Corpus, alpha: Double? = nil, gazetteer: Gazetteer? = nil) throws -> PluginModel {
         let e = try entry(id)
         var options = TrainingOptions()
-        if let a = alpha { options.alpha = a }
+        options.alpha = alpha
         options.gazetteer = try gazetteer ?? Catalog.loadGazetteer()
         let lexiconPath = e.descriptor.lexiconPath
         let lexicon = FileManager.default.fileExists(atPath: lexiconPath) ? try Lexicon.load(path: lexiconPath) : Lexicon()
@@ -115,7 +115,9 @@ public struct Catalog: Sendable {
         case .swift(let t): model = try t.train(corpus, lexicon: lexicon, options: options)
         case .dataOnly(let m):
             guard let manifest = m else { throw RhetorError.input("plugin '\(id)' has a model but no Plugins/*/plugin.json here to train from; run from the repository root") }
-            model = try DataOnlyPlugin.train(manifest: manifest, corpus: corpus, lexicon: lexicon)
+            var m = manifest
+            if let a = alpha { m.alpha = a }
+            model = try DataOnlyPlugin.train(manifest: m, corpus: corpus, lexicon: lexicon)
         }
         model.setMeta("plugin-version", String(e.descriptor.version))
         model.setMeta("tokenizer", Catalog.tokenizerVersion)

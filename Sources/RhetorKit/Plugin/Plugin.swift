@@ -92,8 +92,8 @@ public struct ClassifyOptions: Sendable {
 }
 
 public struct TrainingOptions: Sendable {
-    /// Lidstone smoothing α.
-    public var alpha = 1.0
+    /// Lidstone smoothing α; nil = the plugin's own tuned default.
+    public var alpha: Double? = nil
     /// The actor gazetteer (needed by plugins that find actors or targets).
     public var gazetteer = Gazetteer()
     /// Manifest settings for data-only plugins.
