@@ -7,6 +7,7 @@ let pluginTargets: [(name: String, path: String)] = [
     ("StancePlugin", "Plugins/Stance"),
     ("SectarianPlugin", "Plugins/Sectarian"),
     ("ActorRolePlugin", "Plugins/ActorRole"),
+    ("FramingPlugin", "Plugins/Framing"),
 ]
 
 let package = Package(
@@ -32,5 +33,6 @@ let package = Package(
         .testTarget(name: "PluginTests", dependencies: ["RhetorKit", "RhetorPlugins"] + pluginTargets.map { .target(name: $0.name) }),
         .testTarget(name: "RhetorREPLTests", dependencies: ["RhetorKit", "RhetorPlugins", "RhetorREPL"]),
         .testTarget(name: "CLITests", dependencies: ["RhetorKit"]),
+        .testTarget(name: "FramingPluginTests", dependencies: ["RhetorKit", "FramingPlugin"], path: "Tests/FramingPluginTests"),
     ] + pluginTargets.map { .target(name: $0.name, dependencies: ["RhetorKit"], path: $0.path, exclude: ["lexicon.tsv"]) }
 )

@@ -36,7 +36,7 @@ public struct ActorRolePlugin: ClassifierPlugin {
     static let secondRoleThreshold = 0.3
 
     /// Lidstone α, chosen by 5-fold cross-validation on the training split.
-    static let defaultAlpha = 0.1
+    static let defaultAlpha = 1.0
     static let kinds = TextFeatureKind.names + ["ctx", "cue", "shape", "head"]
     static let contextWord: UInt8 = 5
     static let cue: UInt8 = 6

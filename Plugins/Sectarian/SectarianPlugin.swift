@@ -33,7 +33,7 @@ public struct SectarianPlugin: ClassifierPlugin {
     static let defaultThresholds = [0.5, 0.5, 0.4]
 
     /// Lidstone α, chosen by 5-fold cross-validation on the training split.
-    static let defaultAlpha = 0.1
+    static let defaultAlpha = 0.3
     static let kinds = TextFeatureKind.names + ["lexv", "sect"]
     static let voicedLexicon: UInt8 = 5
     static let sectWord: UInt8 = 6

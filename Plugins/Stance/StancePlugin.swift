@@ -76,18 +76,22 @@ public struct StancePlugin: ClassifierPlugin {
     public private(set) var model: PluginModel
     private var classifiers: [(String, NaiveBayes)]
     private let finder: TargetFinder
+    /// The lexicon's evaluative and voice cues (target references live in the finder), so a
+    /// reference never hides a cue by longest match.
+    private let cues: Lexicon
 
     public init(model: PluginModel) throws {
         self.model = model
         classifiers = model.classifiers.filter { $0.0.hasPrefix("target:") }.map { (String($0.0.dropFirst(7)), $0.1) }
         guard !classifiers.isEmpty else { throw RhetorError.input("stance model has no targets; rebuild it with `rhetor train stance`") }
         finder = try TargetFinder(model: model, targets: classifiers.map(\.0))
+        cues = StancePlugin.cueLexicon(model.lexicon)
     }
 
     public var targets: [String] { classifiers.map(\.0) }
 
     public func classify(_ passage: Passage, options: ClassifyOptions) -> [Decision] {
-        let ctx = Context(passage, finder: finder, lexicon: model.lexicon)
+        let ctx = Context(passage, finder: finder, lexicon: cues)
         var out: [Decision] = []
         for (target, nb) in classifiers {
             let (bag, votes) = StancePlugin.features(ctx, target: target)
@@ -104,7 +108,7 @@ public struct StancePlugin: ClassifierPlugin {
             throw RhetorError.usage("unknown target '\(target)'; targets: \(targets.joined(separator: ", "))")
         }
         guard let c = classifiers[k].1.classIndex(label) else { throw RhetorError.usage("label must be favor, against or none") }
-        let ctx = Context(passage, finder: finder, lexicon: model.lexicon)
+        let ctx = Context(passage, finder: finder, lexicon: cues)
         classifiers[k].1.add(StancePlugin.features(ctx, target: target).bag, passage: passage, label: c)
         model.setClassifier("target:" + target, classifiers[k].1)
     }
@@ -207,6 +211,10 @@ public struct StancePlugin: ClassifierPlugin {
         return (bag!, votes)
     }
 
+    static func cueLexicon(_ lexicon: Lexicon) -> Lexicon {
+        Lexicon(entries: lexicon.entries.filter { !$0.category.hasPrefix("target:") })
+    }
+
     // MARK: training
 
     public static func train(_ corpus: Corpus, lexicon: Lexicon, options: TrainingOptions) throws -> PluginModel {
@@ -221,10 +229,11 @@ public struct StancePlugin: ClassifierPlugin {
         model.tables.append(("target-actors", targets.map { [$0] + (targetActors[$0] ?? []) }))
         model.tables.append(("gazetteer", options.gazetteer.rows))
         let finder = try TargetFinder(model: model, targets: targets)
+        let cues = cueLexicon(lexicon)
         let analyzer = Analyzer()
         var nbs = targets.map { _ in NaiveBayes(classes: Annotation.stanceLabels, kinds: kinds, alpha: options.alpha ?? defaultAlpha, variant: .complement) }
         for r in corpus.records where !r.stance.isEmpty || r.fields.contains(where: { $0.0 == "stance" }) {
-            let ctx = Context(analyzer.analyze(r.text), finder: finder, lexicon: lexicon)
+            let ctx = Context(analyzer.analyze(r.text), finder: finder, lexicon: cues)
             for (k, t) in targets.enumerated() {
                 let label = r.stance[t] ?? "none"
                 nbs[k].add(features(ctx, target: t).bag, passage: ctx.passage, label: nbs[k].classIndex(label)!)
@@ -255,7 +264,12 @@ struct TargetFinder: Sendable {
             }
         }
         actorTargets = map
-        var lex = Lexicon()
+        // Referring expressions from the stance lexicon ("the government" → iraqi-government).
+        var lex = Lexicon(entries: model.lexicon.entries.filter { $0.category.hasPrefix("target:") }.map {
+            var e = $0
+            e.category = String($0.category.dropFirst(7))
+            return e
+        })
         for t in targets where !covered.contains(t) {
             lex.add(Lexicon.Entry(text: t.replacingOccurrences(of: "-", with: " "), category: t, weight: 0, note: "target name", origin: "target", words: []))
         }

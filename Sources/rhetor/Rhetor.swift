@@ -9,13 +9,13 @@ struct Rhetor: ParsableCommand {
         commandName: "rhetor",
         abstract: "Classify political and conflict discourse: stance, sectarian rhetoric, actor roles — with the evidence.",
         discussion: "With no subcommand: the REPL on a terminal, `classify` on a pipe.",
-        subcommands: [Classify.self, Train.self, Eval.self, Plugins.self, CorpusCommand.self, Repl.self])
+        subcommands: [Classify.self, Train.self, Eval.self, Plugins.self, NewPlugin.self, CorpusCommand.self, Repl.self])
 
     @OptionGroup var common: CommonOptions
 
     func run() throws {
         if isatty(0) != 0 {
-            var repl = Repl()
+            var repl = try Repl.parse([])
             repl.common = common
             try repl.run()
         } else {

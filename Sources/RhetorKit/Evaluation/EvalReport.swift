@@ -33,7 +33,7 @@ public enum EvalReport {
         }
         if main.level == .perActor {
             let m = combined.mentions.scores, p = combined.pairs.scores
-            out += "\n  mention detection: precision \(fixed(m.precision)) (role-bearing detections that are annotated mentions), recall \(fixed(combined.mentionRecall)) (annotated mentions detected)\n"
+            out += "\n  mention detection: precision \(fixed(m.precision)) (actors detected with a role that are annotated), recall \(fixed(combined.mentionRecall)) (annotated mentions detected)\n"
             out += "  (actor, role) pairs: precision \(fixed(p.precision)) recall \(fixed(p.recall)) micro-F1 \(fixed(p.f1))\n"
         }
         return out

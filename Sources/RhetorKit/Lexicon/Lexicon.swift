@@ -38,6 +38,9 @@ public struct Lexicon: Sendable {
     // Trie over word ids: children[node] maps word id to child node; terminal[node] lists entries.
     private var children: [[Int32: Int32]] = [[:]]
     private var terminal: [[Int]] = [[]]
+    /// The root's children as a flat array indexed by word id (-1: none): every passage token
+    /// is tried at the root, so that step is an array read, not a dictionary lookup.
+    private var rootChildren: [Int32] = []
 
     public init() {}
 
@@ -91,6 +94,10 @@ public struct Lexicon: Sendable {
                 children.append([:]); terminal.append([])
                 let next = Int32(children.count - 1)
                 children[node][id] = next
+                if node == 0 {
+                    while rootChildren.count <= Int(id) { rootChildren.append(-1) }
+                    rootChildren[Int(id)] = next
+                }
                 node = Int(next)
             }
         }
@@ -102,6 +109,17 @@ public struct Lexicon: Sendable {
         p.tokens.indices.map { p.tokens[$0].kind == .punct ? -1 : table.lookup(p, $0) }
     }
 
+    @inline(__always)
+    private func child(_ node: Int, _ id: Int32) -> Int32? {
+        if node == 0 {
+            let k = Int(id)
+            guard k < rootChildren.count else { return nil }
+            let c = rootChildren[k]
+            return c >= 0 ? c : nil
+        }
+        return children[node][id]
+    }
+
     /// Longest, non-overlapping matches, left to right.
     public func match(_ p: Passage) -> [Hit] {
         let ids = wordIDs(p)
@@ -110,7 +128,7 @@ public struct Lexicon: Sendable {
         while i < ids.count {
             var node = 0, j = i
             var best: (end: Int, node: Int)? = nil
-            while j < ids.count, ids[j] >= 0, let next = children[node][ids[j]] {
+            while j < ids.count, ids[j] >= 0, let next = child(node, ids[j]) {
                 node = Int(next)
                 if !terminal[node].isEmpty { best = (j, node) }
                 j += 1

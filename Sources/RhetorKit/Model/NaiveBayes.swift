@@ -57,7 +57,7 @@ public struct NaiveBayes: Sendable {
     public let variant: Variant
 
     public private(set) var vocabulary = TokenTable()
-    private var featureIndex: [UInt64: Int32] = [:]
+    private var featureIndex = FeatureMap()
     private var featureKeys: [UInt64] = []
     public private(set) var counts: [Double] = []          // feature-major: f * classes.count + c
     public private(set) var classTotals: [Double]
@@ -109,15 +109,26 @@ public struct NaiveBayes: Sendable {
 
     /// Adds one labelled example (`weight` copies of it). Exact incremental update.
     public mutating func add(_ bag: FeatureBag, passage: Passage, label: Int, weight: Double = 1) {
+        let touched = addCounts(bag, passage: passage, label: label, weight: weight)
+        for f in touched { refreshFeature(f) }
+        refreshDenominators()
+    }
+
+    /// Adds one example's counts without refreshing the cached logs: bulk training, where
+    /// `refreshAll()` once at the end gives exactly what `add` per example would. Returns the
+    /// features touched.
+    @discardableResult
+    public mutating func addCounts(_ bag: FeatureBag, passage: Passage, label: Int, weight: Double = 1) -> [Int] {
         classDocs[label] += weight
         var touched: [Int] = []
+        touched.reserveCapacity(bag.items.count)
         for item in bag.items {
             let a = internAtom(item.a, bag, passage), b = internAtom(item.b, bag, passage)
             let k = NaiveBayes.key(item.kind, a, b)
             let f: Int
             if let existing = featureIndex[k] { f = Int(existing) } else {
                 f = featureKeys.count
-                featureIndex[k] = Int32(f)
+                featureIndex.insert(k, Int32(f))
                 featureKeys.append(k)
                 counts.append(contentsOf: repeatElement(0, count: classes.count))
                 logNumerator.append(contentsOf: repeatElement(0, count: classes.count))
@@ -128,8 +139,7 @@ public struct NaiveBayes: Sendable {
             classTotals[label] += item.value * weight
             touched.append(f)
         }
-        for f in touched { refreshFeature(f) }
-        refreshDenominators()
+        return touched
     }
 
     /// Recomputes every cached log: after bulk loading.
@@ -168,10 +178,26 @@ public struct NaiveBayes: Sendable {
     public func resolve(_ bag: FeatureBag, passage: Passage) -> [(f: Int, value: Double, item: Int)] {
         var rows: [(f: Int, value: Double, item: Int)] = []
         rows.reserveCapacity(bag.items.count)
-        for (n, item) in bag.items.enumerated() {
-            let a = resolve(item.a, bag, passage)
+        // A token is an atom of several items (its word, two bigrams, position tags): look each
+        // token and literal up once per bag (-3 = not looked up yet).
+        var tokenIDs = [Int32](repeating: -3, count: passage.tokens.count)
+        var literalIDs = [Int32](repeating: -3, count: bag.literals.count)
+        @inline(__always) func atom(_ x: Int32) -> Int32 {
+            if x == -1 { return 0x0FFF_FFFF }
+            if x >= 0 {
+                let k = Int(x)
+                if tokenIDs[k] == -3 { let id = vocabulary.lookup(passage, k); tokenIDs[k] = id < 0 ? -2 : id }
+                return tokenIDs[k]
+            }
+            let k = Int(-2 - x)
+            if literalIDs[k] == -3 { let id = vocabulary.lookup(bag.literals[k]); literalIDs[k] = id < 0 ? -2 : id }
+            return literalIDs[k]
+        }
+        for n in bag.items.indices {
+            let item = bag.items[n]
+            let a = atom(item.a)
             if a == -2 { continue }
-            let b = resolve(item.b, bag, passage)
+            let b = atom(item.b)
             if b == -2 { continue }
             if let f = featureIndex[NaiveBayes.key(item.kind, a, b)] { rows.append((Int(f), item.value, n)) }
         }
@@ -197,8 +223,20 @@ public struct NaiveBayes: Sendable {
     public func predict(rows: [(f: Int, value: Double, item: Int)]) -> Prediction {
         let n = classes.count
         var jll = (0..<n).map { variant == .multinomial ? logPrior($0) : 0 }
-        for r in rows {
-            for c in 0..<n { jll[c] += r.value * weight(r.f, c) }
+        // The same sums as `jll[c] += r.value * weight(r.f, c)`, without per-access checks.
+        let multinomial = variant == .multinomial
+        logNumerator.withUnsafeBufferPointer { num in
+            logDenominator.withUnsafeBufferPointer { den in
+                jll.withUnsafeMutableBufferPointer { j in
+                    for r in rows {
+                        let base = r.f * n
+                        for c in 0..<n {
+                            let w = num[base + c] - den[c]
+                            j[c] += r.value * (multinomial ? w : -w)
+                        }
+                    }
+                }
+            }
         }
         return Prediction(probabilities: softmax(jll), logJoint: jll)
     }
@@ -207,6 +245,23 @@ public struct NaiveBayes: Sendable {
     public func contributions(rows: [(f: Int, value: Double, item: Int)], label: Int, other: Int) -> [(item: Int, weight: Double)] {
         rows.map { ($0.item, $0.value * (weight($0.f, label) - weight($0.f, other))) }
             .sorted { $0.weight > $1.weight }
+    }
+
+    /// The first `k` of `contributions(rows:label:other:)`, without sorting them all: the same
+    /// items in the same order (ties keep row order, as the stable sort does).
+    public func topContributions(rows: [(f: Int, value: Double, item: Int)], label: Int, other: Int, k: Int) -> [(item: Int, weight: Double)] {
+        guard k > 0 else { return [] }
+        var top: [(item: Int, weight: Double)] = []
+        top.reserveCapacity(k + 1)
+        for r in rows {
+            let w = r.value * (weight(r.f, label) - weight(r.f, other))
+            if top.count == k, !(w > top[k - 1].weight) { continue }
+            var pos = top.count
+            while pos > 0, top[pos - 1].weight < w { pos -= 1 }
+            top.insert((r.item, w), at: pos)
+            if top.count > k { top.removeLast() }
+        }
+        return top
     }
 
     /// Features that most favour each class over the rest (data, not printing).
@@ -259,7 +314,25 @@ public struct NaiveBayes: Sendable {
         let bi = b.isEmpty ? Int32(0x0FFF_FFFF) : vocabulary.intern(b)
         let key = NaiveBayes.key(UInt8(kk), ai, bi)
         guard featureIndex[key] == nil else { throw RhetorError.input("duplicate feature \(kind):\(a) \(b)") }
-        featureIndex[key] = Int32(featureKeys.count)
+        featureIndex.insert(key, Int32(featureKeys.count))
+        featureKeys.append(key)
+        counts.append(contentsOf: row)
+        featureTotals.append(row.reduce(0, +))
+        for (c, x) in row.enumerated() { classTotals[c] += x }
+    }
+
+    /// `loadRow` from the bytes of a model file (no Strings for the hundreds of thousands of rows).
+    mutating func loadRow(_ buf: [UInt8], kind: Range<Int>, a: Range<Int>, b: Range<Int>, counts row: [Double]) throws {
+        guard let kk = kinds.firstIndex(where: { $0.utf8.elementsEqual(buf[kind]) }) else {
+            throw RhetorError.input("unknown feature kind '\(String(decoding: buf[kind], as: UTF8.self))'")
+        }
+        let ai = vocabulary.intern(buf, a.lowerBound, a.upperBound)
+        let bi = b.isEmpty ? Int32(0x0FFF_FFFF) : vocabulary.intern(buf, b.lowerBound, b.upperBound)
+        let key = NaiveBayes.key(UInt8(kk), ai, bi)
+        guard featureIndex[key] == nil else {
+            throw RhetorError.input("duplicate feature \(kinds[kk]):\(String(decoding: buf[a], as: UTF8.self)) \(String(decoding: buf[b], as: UTF8.self))")
+        }
+        featureIndex.insert(key, Int32(featureKeys.count))
         featureKeys.append(key)
         counts.append(contentsOf: row)
         featureTotals.append(row.reduce(0, +))
@@ -274,4 +347,53 @@ public func softmax(_ xs: [Double]) -> [Double] {
     let e = xs.map { exp($0 - m) }
     let s = e.reduce(0, +)
     return e.map { $0 / s }
+}
+
+/// Feature key → feature index: open addressing over a power-of-two table with a multiplicative
+/// hash, much cheaper than `Dictionary`'s seeded hashing on the classify hot path.
+struct FeatureMap: Sendable {
+    /// `UInt64.max` marks an empty slot: no key has it (feature kinds stop at 254).
+    private var keys: [UInt64] = Array(repeating: .max, count: 16)
+    private var values: [Int32] = Array(repeating: -1, count: 16)
+    private(set) var count = 0
+
+    @inline(__always)
+    private static func slot(_ k: UInt64, _ mask: Int) -> Int {
+        var h = k &* 0x9E37_79B9_7F4A_7C15
+        h ^= h >> 31
+        return Int(truncatingIfNeeded: h) & mask
+    }
+
+    subscript(key: UInt64) -> Int32? {
+        @inline(__always) get {
+            keys.withUnsafeBufferPointer { ks in
+                let mask = ks.count - 1
+                var s = FeatureMap.slot(key, mask)
+                while true {
+                    let k = ks[s]
+                    if k == key { return values[s] }
+                    if k == .max { return nil }
+                    s = (s + 1) & mask
+                }
+            }
+        }
+    }
+
+    mutating func insert(_ key: UInt64, _ value: Int32) {
+        if (count + 1) * 2 > keys.count { grow() }
+        let mask = keys.count - 1
+        var s = FeatureMap.slot(key, mask)
+        while keys[s] != .max && keys[s] != key { s = (s + 1) & mask }
+        if keys[s] == .max { count += 1 }
+        keys[s] = key
+        values[s] = value
+    }
+
+    private mutating func grow() {
+        let old = (keys, values)
+        keys = Array(repeating: .max, count: old.0.count * 2)
+        values = Array(repeating: -1, count: old.0.count * 2)
+        count = 0
+        for (k, v) in zip(old.0, old.1) where k != .max { insert(k, v) }
+    }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A plugin's trained, self-contained model: what `rhetor train` writes to `Models/<id>.model`
 /// and what a plugin is built from.
 ///
@@ -82,10 +84,26 @@ public struct PluginModel: Sendable {
         let recorded = String(decoding: bytes[(endMarker + 6)...], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard recorded == SHA256.hex(body) else { throw corrupt("checksum mismatch (the file is corrupt or was edited by hand)") }
 
-        let text = String(decoding: body, as: UTF8.self)
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        if lines.last == "" { lines.removeLast() }
-        guard let first = lines.first else { throw corrupt("empty file") }
+        // Lines as byte ranges: feature rows (nearly all of a model) are parsed from the bytes
+        // without making Strings; other lines go through String as before.
+        var lines: [Range<Int>] = []
+        body.withUnsafeBufferPointer { p in
+            guard let base = p.baseAddress else { return }
+            var start = 0
+            while start <= p.count {
+                if let hit = memchr(base + start, 0x0A, p.count - start) {
+                    let nl = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                    lines.append(start..<nl)
+                    start = nl + 1
+                } else {
+                    lines.append(start..<p.count)
+                    break
+                }
+            }
+        }
+        if let last = lines.last, last.isEmpty { lines.removeLast() }
+        guard let firstRange = lines.first else { throw corrupt("empty file") }
+        let first = Substring(String(decoding: body[firstRange], as: UTF8.self))
         let head = first.split(separator: "\t")
         guard head.count == 2, head[0] == "rhetor-model" else { throw corrupt("not a Rhetor model (bad first line)") }
         guard Int(head[1]) == PluginModel.formatVersion else {
@@ -108,8 +126,28 @@ public struct PluginModel: Sendable {
             }
         }
 
-        for (n, line) in lines.enumerated().dropFirst() {
+        var cellRanges: [Range<Int>] = []
+        for (n, range) in lines.enumerated().dropFirst() {
             let lineNo = n + 1
+            if currentNB != nil, range.count > 2, body[range.lowerBound] == UInt8(ascii: "f"), body[range.lowerBound + 1] == 0x09 {
+                // f<TAB>kind<TAB>a<TAB>b<TAB>count per class
+                cellRanges.removeAll(keepingCapacity: true)
+                var cellStart = range.lowerBound
+                for k in range where body[k] == 0x09 { cellRanges.append(cellStart..<k); cellStart = k + 1 }
+                cellRanges.append(cellStart..<range.upperBound)
+                guard currentNB!.nb != nil, cellRanges.count == 4 + currentNB!.classes.count else { throw corrupt("line \(lineNo): malformed feature row") }
+                var row: [Double] = []
+                row.reserveCapacity(cellRanges.count - 4)
+                for c in cellRanges[4...] {
+                    guard let x = PluginModel.parseCount(body, c) else { throw corrupt("line \(lineNo): bad count '\(String(decoding: body[c], as: UTF8.self))'") }
+                    row.append(x)
+                }
+                do {
+                    try currentNB!.nb!.loadRow(body, kind: cellRanges[1], a: cellRanges[2], b: cellRanges[3], counts: row)
+                } catch let e as RhetorError { throw corrupt("line \(lineNo): \(e)") }
+                continue
+            }
+            let line = Substring(String(decoding: body[range], as: UTF8.self))
             if line.hasPrefix("[") && line.hasSuffix("]") {
                 try finishSection()
                 section = String(line.dropFirst().dropLast())
@@ -161,6 +199,22 @@ public struct PluginModel: Sendable {
         try finishSection()
         guard !pluginID.isEmpty else { throw corrupt("no plugin id in [meta]") }
         lexicon = try Lexicon(parsing: (Array(repeating: "#", count: lexiconStart) + lexiconLines.map(String.init)).joined(separator: "\n"), name: name)
+    }
+
+    /// A count as written by `formatNumber`: integers parsed from the digits, anything else by `Double`.
+    static func parseCount(_ b: [UInt8], _ r: Range<Int>) -> Double? {
+        var k = r.lowerBound
+        let negative = k < r.upperBound && b[k] == UInt8(ascii: "-")
+        if negative { k += 1 }
+        guard k < r.upperBound, r.upperBound - k <= 15 else { return Double(String(decoding: b[r], as: UTF8.self)) }
+        var v: Int64 = 0
+        while k < r.upperBound {
+            let d = b[k] &- 0x30
+            guard d < 10 else { return Double(String(decoding: b[r], as: UTF8.self)) }
+            v = v * 10 + Int64(d)
+            k += 1
+        }
+        return Double(negative ? -v : v)
     }
 
     static func lastLineStart(_ b: [UInt8]) -> Int? {

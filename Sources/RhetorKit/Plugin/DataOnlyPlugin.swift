@@ -117,7 +117,7 @@ public struct DataOnlyPlugin: PluginInstance {
                 throw RhetorError.input("\(r.origin): label '\(v.scalarText ?? "?")' in field \"\(m.field)\" is not one of \(m.labels.joined(separator: ", ")) (plugin.json)")
             }
             let p = analyzer.analyze(r.text)
-            nb.add(features(p, hits: lexicon.match(p), lexicon: lexicon), passage: p, label: k)
+            nb.addCounts(features(p, hits: lexicon.match(p), lexicon: lexicon), passage: p, label: k)
             used += 1
         }
         guard used > 0 else { throw RhetorError.input("no record in \(corpus.files.joined(separator: ", ")) has the field \"\(m.field)\"; pass a corpus whose records carry it") }
@@ -130,6 +130,7 @@ public struct DataOnlyPlugin: PluginInstance {
         model.setMeta("lexicon-scale", formatNumber(m.lexiconScale))
         model.lexicon = lexicon
         model.tables.append(("examples", m.examples.map { [$0.text] + $0.expect }))
+        nb.refreshAll()
         model.setClassifier("label", nb)
         return model
     }

@@ -44,11 +44,15 @@ public struct Vote: Sendable {
 }
 
 public enum Combiner {
+    /// In the lexicon-only ablation the class prior only breaks ties and covers passages with
+    /// no cue: damped so that one confident cue can outvote a skewed prior.
+    public static let lexiconOnlyPriorWeight = 0.2
+
     /// Decides one label from naive Bayes and lexicon votes.
     ///
     /// Scores are log-odds: in `combined` mode NB's joint log-likelihood plus `lexiconScale` ×
     /// the summed votes per label; `model` drops the votes; `lexicon` keeps NB's class prior
-    /// only (so an empty lexicon falls back to the majority label). Evidence lists the votes and
+    /// only, damped (so an empty lexicon falls back to the majority label). Evidence lists the votes and
     /// the NB features that most separate the chosen label from the runner-up.
     public static func decide(nb: NaiveBayes, bag: FeatureBag, passage: Passage, votes: [Vote], lexiconScale: Double,
                               mode: ScoringMode, maxEvidence: Int, subject: String? = nil, labels: [String]? = nil) -> Decision {
@@ -56,7 +60,7 @@ public enum Combiner {
         let n = nb.classes.count
         var logits: [Double]
         switch mode {
-        case .lexicon: logits = (0..<n).map { nb.logPrior($0) }
+        case .lexicon: logits = (0..<n).map { Combiner.lexiconOnlyPriorWeight * nb.logPrior($0) }
         case .model, .combined: logits = nb.predict(rows: rows).logJoint
         }
         if mode != .model { for v in votes { logits[v.label] += lexiconScale * v.weight } }
@@ -72,7 +76,7 @@ public enum Combiner {
             }
         }
         if mode != .lexicon, best != runner {
-            for c in nb.contributions(rows: rows, label: best, other: runner).prefix(maxEvidence) where c.weight > 0 {
+            for c in nb.topContributions(rows: rows, label: best, other: runner, k: maxEvidence) where c.weight > 0 {
                 let item = bag.items[c.item]
                 let name = NaiveBayes.itemName(item, bag: bag, passage: passage, kinds: nb.kinds)
                 evidence.append(Evidence(passage, tokens: item.span, weight: c.weight, source: "feature:" + name))

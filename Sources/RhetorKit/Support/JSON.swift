@@ -228,7 +228,15 @@ public struct JSONWriter {
         out.append(UInt8(ascii: "\""))
         var s = s
         s.withUTF8 { buf in
-            for c in buf {
+            // Runs of bytes that need no escape are copied whole.
+            var start = 0
+            var i = 0
+            while i < buf.count {
+                let c = buf[i]
+                if c >= 0x20 && c != 0x22 && c != 0x5C { i += 1; continue }
+                if i > start { out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[start..<i])) }
+                start = i + 1
+                i += 1
                 switch c {
                 case 0x22: raw("\\\"")
                 case 0x5C: raw("\\\\")
@@ -242,6 +250,7 @@ public struct JSONWriter {
                 default: out.append(c)
                 }
             }
+            if buf.count > start { out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[start..<buf.count])) }
         }
         out.append(UInt8(ascii: "\""))
     }
@@ -252,11 +261,49 @@ public struct JSONWriter {
 
     /// A probability or weight, rounded to 4 decimals: stable, short output.
     public mutating func rounded(_ x: Double) {
+        // Fast path, byte for byte what `formatNumber` prints for the rounded value: below 1e11
+        // the rounded value k/10000 has at most 15 significant digits, so its shortest
+        // round-tripping form is that decimal with trailing zeros dropped.
+        if abs(x) < 1e11 {
+            let q = (x * 10000).rounded()
+            if q == 0 { out.append(UInt8(ascii: "0")); return }
+            let qi = Int64(q)
+            if qi < 0 { out.append(UInt8(ascii: "-")) }
+            let m = qi < 0 ? -qi : qi
+            digits(UInt64(m / 10000))
+            var frac = m % 10000
+            if frac != 0 {
+                var width = 4
+                while frac % 10 == 0 { frac /= 10; width -= 1 }
+                out.append(UInt8(ascii: "."))
+                var d = [UInt8](repeating: 0x30, count: width)
+                var k = width - 1
+                while frac > 0 { d[k] = 0x30 + UInt8(frac % 10); frac /= 10; k -= 1 }
+                out.append(contentsOf: d)
+            }
+            return
+        }
         let r = (x * 10000).rounded() / 10000
         number(r == 0 ? 0 : r)
     }
 
-    public mutating func int(_ x: Int) { out.append(contentsOf: String(x).utf8) }
+    /// Decimal digits of `v`, no allocation.
+    @inline(__always)
+    mutating func digits(_ v: UInt64) {
+        if v < 10 { out.append(0x30 + UInt8(v)); return }
+        var buf: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                  UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var n = 0
+        var x = v
+        withUnsafeMutableBytes(of: &buf) { b in
+            while x > 0 { b[19 - n] = 0x30 + UInt8(x % 10); x /= 10; n += 1 }
+            out.append(contentsOf: b[(20 - n)...])
+        }
+    }
+
+    public mutating func int(_ x: Int) {
+        if x < 0 { out.append(UInt8(ascii: "-")); digits(UInt64(x.magnitude)) } else { digits(UInt64(x)) }
+    }
 
     public mutating func value(_ v: JSONValue) {
         switch v {

@@ -18,6 +18,22 @@ public struct Analyzer: Sendable {
         "nothing", "dont", "doesnt", "didnt", "isnt", "wasnt", "arent", "werent", "wont",
         "cant", "couldnt", "shouldnt", "wouldnt", "hasnt", "havent", "hadnt", "لا", "لن", "ليس", "لم",
     ]
+    /// `negators`, as bytes: checked for every word without making a String.
+    static let negatorBytes: [[UInt8]] = negators.map { Array($0.utf8) }.sorted { $0.lexicographicallyPrecedes($1) }
+
+    @inline(__always)
+    static func isNegator(_ norm: [UInt8], _ a: Int, _ b: Int) -> Bool {
+        let n = b - a
+        guard n > 0 else { return false }
+        let first = norm[a]
+        for w in negatorBytes where w.count == n && w[0] == first {
+            var k = 1
+            while k < n, w[k] == norm[a + k] { k += 1 }
+            if k == n { return true }
+        }
+        return false
+    }
+
     /// Short words that end with a period but do not end a sentence.
     static let abbreviations: Set<String> = ["mr", "mrs", "ms", "dr", "st", "gen", "col", "lt", "sgt", "maj", "capt", "sen", "rep", "prof", "no", "vs", "jan", "feb", "aug", "sept", "oct", "nov", "dec"]
 
@@ -45,7 +61,7 @@ public struct Analyzer: Sendable {
                 continue
             }
             if tokens[i].kind == .word, tokens[i].normEnd - tokens[i].normStart <= 8,
-               Analyzer.negators.contains(normString(tokens[i], normalized)) {
+               Analyzer.isNegator(normalized, Int(tokens[i].normStart), Int(tokens[i].normEnd)) {
                 tokens[i].flags.insert(.negator)
                 inScope = true
                 continue
@@ -129,10 +145,18 @@ struct Scanner {
 
     enum Class { case space, letter, digit, apostrophe, hyphen, quote, emoji, joiner, other }
 
+    /// `classify` of every ASCII byte, precomputed: the scanner's commonest question.
+    static let asciiClasses: [Class] = (0..<128).map { classifyASCII(UInt8($0)) }
+
     @inline(__always)
     static func classify(_ v: UInt32) -> Class {
-        if v < 0x80 {
-            switch UInt8(v) {
+        if v < 0x80 { return asciiClasses.withUnsafeBufferPointer { $0[Int(v)] } }
+        return classifyNonASCII(v)
+    }
+
+    static func classifyASCII(_ b: UInt8) -> Class {
+        do {
+            switch b {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"): return .letter
             case UInt8(ascii: "0")...UInt8(ascii: "9"): return .digit
             case UInt8(ascii: " "), 9, 10, 11, 12, 13: return .space
@@ -142,6 +166,10 @@ struct Scanner {
             default: return .other
             }
         }
+    }
+
+    @inline(never)
+    static func classifyNonASCII(_ v: UInt32) -> Class {
         switch v {
         case 0xA0, 0x2000...0x200A, 0x202F, 0x205F, 0x3000: return .space
         case 0x2019, 0x2018, 0x02BC, 0x02BF, 0x02BE, 0x02BB: return .apostrophe

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
 /// Interns folded token byte strings to dense ids, and looks passage tokens up without
 /// allocating: an open-addressing hash table over one byte arena.
 public struct TokenTable: Sendable {
@@ -31,15 +37,47 @@ public struct TokenTable: Sendable {
     /// The id of `buf[a..<b]`, or -1.
     @inline(__always)
     public func lookup(_ buf: [UInt8], _ a: Int, _ b: Int) -> Int32 {
-        let h = TokenTable.hash(buf, a, b)
+        precondition(a >= 0 && a <= b && b <= buf.count)
+        // Hot path of every model and lexicon: raw pointers, one bounds check above.
+        if a == b { return lookupEmpty() }
+        return buf.withUnsafeBufferPointer { p -> Int32 in
+            let base = p.baseAddress!
+            var h: UInt64 = 0xcbf29ce484222325                   // FNV-1a, as `hash`
+            var k = a
+            while k < b { h = (h ^ UInt64(base[k])) &* 0x100000001b3; k += 1 }
+            return slots.withUnsafeBufferPointer { sl in
+                hashes.withUnsafeBufferPointer { hs in
+                    let mask = sl.count - 1
+                    var s = Int(truncatingIfNeeded: h) & mask
+                    while true {
+                        let id = sl[s]
+                        if id < 0 { return -1 }
+                        if hs[Int(id)] == h && equal(Int(id), base + a, b - a) { return id }
+                        s = (s + 1) & mask
+                    }
+                }
+            }
+        }
+    }
+
+    /// The id of the empty string, or -1 (off the hot path: empty buffers have no base address).
+    private func lookupEmpty() -> Int32 {
+        let h = TokenTable.hash([UInt8]())
         let mask = slots.count - 1
         var s = Int(truncatingIfNeeded: h) & mask
         while true {
             let id = slots[s]
             if id < 0 { return -1 }
-            if hashes[Int(id)] == h && equal(Int(id), buf, a, b) { return id }
+            if hashes[Int(id)] == h && offsets[Int(id)] == offsets[Int(id) + 1] { return id }
             s = (s + 1) & mask
         }
+    }
+
+    @inline(__always)
+    private func equal(_ id: Int, _ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        let o0 = Int(offsets[id]), o1 = Int(offsets[id + 1])
+        guard o1 - o0 == n else { return false }
+        return arena.withUnsafeBufferPointer { ar in memcmp(ar.baseAddress! + o0, p, n) == 0 }
     }
 
     /// The id of passage token `i`, or -1.
