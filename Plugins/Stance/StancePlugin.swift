@@ -67,6 +67,9 @@ public struct StancePlugin: ClassifierPlugin {
 
     /// Lidstone α, chosen by 5-fold cross-validation on the training split.
     static let defaultAlpha = 0.1
+    /// Features seen fewer times than this in the training corpus are dropped: the model
+    /// shrinks to about a third for 0.004 F_avg in 5-fold cross-validation on the train split.
+    static let minFeatureCount = 2.0
     static let kinds = TextFeatureKind.names + ["near", "tm", "nlex", "ind"]
     static let nearWord: UInt8 = 5
     static let targetMention: UInt8 = 6
@@ -239,7 +242,7 @@ public struct StancePlugin: ClassifierPlugin {
                 nbs[k].add(features(ctx, target: t).bag, passage: ctx.passage, label: nbs[k].classIndex(label)!)
             }
         }
-        for (k, t) in targets.enumerated() { model.setClassifier("target:" + t, nbs[k]) }
+        for (k, t) in targets.enumerated() { model.setClassifier("target:" + t, nbs[k].pruned(minCount: minFeatureCount)) }
         return model
     }
 }

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Every kind of batch output record (plain, segment, aggregate, error) validates against
 # shared/schema/result.schema.json.
+repo=$(cd "$(dirname "$0")/../.." && pwd)
 source "$(dirname "$0")/batch-fixture.sh"
-repo=$(cd "$(dirname "$RHETOR")" && git rev-parse --show-toplevel 2>/dev/null || true)
 schema=""
-for s in "${SCHEMA:-}" "$repo/../shared/schema/result.schema.json" "$repo/shared/schema/result.schema.json"; do
+for s in "${SCHEMA:-}" "$repo/docs/result.schema.json" "$repo/../shared/schema/result.schema.json"; do
   [ -n "$s" ] && [ -f "$s" ] && { schema=$s; break; }
 done
 [ -n "$schema" ] || { echo "skip: result.schema.json not found (set SCHEMA)"; exit 0; }

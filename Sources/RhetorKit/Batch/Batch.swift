@@ -56,10 +56,15 @@ public struct InputOptions: Sendable {
 }
 
 public struct BatchOptions: Sendable {
-    /// Records larger than this are refused (bad input) rather than classified: analysing one
-    /// passage costs about 60 bytes of memory per input byte (tokens, features), so a 16 MiB
-    /// record on each of two workers would break the 150 MB budget. Raise it, or use --segment.
-    public static let defaultMaxRecordBytes = 4 << 20
+    /// Records larger than this are refused (bad input) rather than classified: classifying one
+    /// passage with the three built-in plugins takes about 100 bytes of memory per input byte
+    /// (tokens, features per target, evidence, malloc slack), so 256 KiB (some 40,000 words)
+    /// costs ~35 MB above the ~45 MB of models: well inside the 150 MB budget. Raise it for
+    /// longer passages (memory grows with it), or split documents with --segment paragraph.
+    public static let defaultMaxRecordBytes = 256 << 10
+    /// Records larger than this are classified one at a time across all workers, so two large
+    /// records never add up in memory.
+    public static let largeRecordBytes = 64 << 10
     /// Target raw input per batch: large enough to amortise queue hand-offs, small enough that
     /// `inFlight` batches of input and output stay a few MB.
     public static let batchBytes = 128 << 10

@@ -31,6 +31,8 @@ public final class BatchWorker: @unchecked Sendable {
     /// The engine runs with every stance target when aggregating or summarising; records show
     /// only the targets the user asked for.
     let hideNoStance: Bool
+    /// One large record at a time (see `BatchOptions.largeRecordBytes`).
+    let largeRecord = DispatchSemaphore(value: 1)
 
     public init(engine: Engine, options: BatchOptions) {
         var e = engine
@@ -50,7 +52,17 @@ public final class BatchWorker: @unchecked Sendable {
         w.out.reserveCapacity(b.bytes.count * 6)
         for raw in b.records {
             let rec = parse(b, raw)
+            let large = rec.text.utf8.count > BatchOptions.largeRecordBytes
+            if large { largeRecord.wait() }
             var results = classify(rec)
+            if large {
+                #if os(Linux)
+                // Hand the large record's memory back now: each worker thread has its own malloc
+                // arena, which would otherwise keep its high-water mark for the rest of the run.
+                _ = glibcMallocTrim(0)
+                #endif
+                largeRecord.signal()
+            }
             var outcome = RecordOutcome(end: 0, outRecords: 0, error: rec.error, warnings: rec.warnings, number: raw.number)
             if rec.error != nil, options.onError == .skip { results = [] }
             if rec.error != nil, options.onError == .fail { results = [] }
@@ -263,3 +275,9 @@ public final class BatchWorker: @unchecked Sendable {
         return out
     }
 }
+
+#if os(Linux)
+/// glibc's `malloc_trim` (not exported by the Glibc module).
+@_silgen_name("malloc_trim")
+func glibcMallocTrim(_ pad: Int) -> Int32
+#endif

@@ -59,16 +59,25 @@ public struct Lexicon: Sendable {
             guard fields.count == 4 else {
                 throw RhetorError.input("\(name):\(lineNo): expected 4 tab-separated fields (entry, category, weight, note), found \(fields.count); separate fields with one tab, or start the line with # to comment it out")
             }
-            guard let w = Double(fields[2].trimmingCharacters(in: .whitespaces)), w.isFinite else {
+            guard let w = Double(Lexicon.trimSpaces(fields[2])), w.isFinite else {
                 throw RhetorError.input("\(name):\(lineNo): weight '\(fields[2])' is not a number; write a signed decimal such as 1.5 or -0.8")
             }
-            let entry = Entry(text: String(fields[0]).trimmingCharacters(in: .whitespaces), category: String(fields[1]).trimmingCharacters(in: .whitespaces),
+            let entry = Entry(text: Lexicon.trimSpaces(fields[0]), category: Lexicon.trimSpaces(fields[1]),
                               weight: w, note: String(fields[3]), origin: "\(name):\(lineNo)", words: [])
             guard !entry.text.isEmpty, !entry.category.isEmpty else {
                 throw RhetorError.input("\(name):\(lineNo): empty entry or category; fill both in")
             }
             add(entry)
         }
+    }
+
+    /// `trimmingCharacters(in: .whitespaces)` (tab and the Zs spaces) without bridging to
+    /// NSString: model loading parses thousands of entries.
+    static func trimSpaces(_ s: Substring) -> String {
+        func isSpace(_ c: Unicode.Scalar) -> Bool { c == "\t" || c.properties.generalCategory == .spaceSeparator }
+        let u = s.unicodeScalars
+        guard let a = u.firstIndex(where: { !isSpace($0) }), let z = u.lastIndex(where: { !isSpace($0) }) else { return "" }
+        return String(u[a...z])
     }
 
     public static func load(path: String) throws -> Lexicon {

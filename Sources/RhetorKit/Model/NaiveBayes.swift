@@ -296,6 +296,18 @@ public struct NaiveBayes: Sendable {
     }
 
     /// Rows for the model file: (kind, a, b, counts per class), sorted for byte-stable output.
+    /// A copy keeping only features seen at least `minCount` times in all (feature selection:
+    /// smaller models, and rare words stop voting on their one example's label).
+    public func pruned(minCount: Double) -> NaiveBayes {
+        var out = NaiveBayes(classes: classes, kinds: kinds, alpha: alpha, variant: variant)
+        out.setDocs(classDocs)
+        for (kind, a, b, row) in serializedRows() where row.reduce(0, +) >= minCount {
+            try? out.loadRow(kind: kind, a: a, b: b, counts: row)
+        }
+        out.refreshAll()
+        return out
+    }
+
     func serializedRows() -> [(String, String, String, [Double])] {
         var rows: [(String, String, String, [Double])] = []
         rows.reserveCapacity(featureKeys.count)
