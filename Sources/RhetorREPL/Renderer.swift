@@ -80,32 +80,10 @@ public enum Renderer {
         return (String(source[..<colon]), String(source[source.index(after: colon)...]))
     }
 
-    enum Mark: Int { case none = 0, mention, oppose, support }
+    typealias Mark = PrettyPrinter.Mark
 
-    /// The text with spans marked; where spans overlap, support wins over oppose over mention.
     static func highlight(_ text: String, marks: [(Int, Int, Mark)], style: Style) -> String {
-        let scalars = Array(text.unicodeScalars)
-        var mark = Array(repeating: Mark.none, count: scalars.count)
-        for (s, e, m) in marks where s >= 0 && s < e && e <= scalars.count {
-            for k in s..<e where mark[k].rawValue < m.rawValue { mark[k] = m }
-        }
-        var out = ""
-        var k = 0
-        while k < scalars.count {
-            let m = mark[k]
-            var j = k
-            while j < scalars.count, mark[j] == m { j += 1 }
-            var piece = ""
-            piece.unicodeScalars.append(contentsOf: scalars[k..<j])
-            switch m {
-            case .none: out += piece
-            case .mention: out += style.enabled ? style.bold(piece) : piece
-            case .support: out += style.enabled ? style.wrap(piece, "4;33") : "[" + piece + "]"
-            case .oppose: out += style.enabled ? style.wrap(piece, "4;35") : "[" + piece + "]"
-            }
-            k = j
-        }
-        return out
+        PrettyPrinter.highlight(text, marks: marks, style: style)
     }
 
     // MARK: explain

@@ -137,10 +137,19 @@ public enum PrettyPrinter {
 
     /// The text with spans marked; overlapping spans merge.
     public static func highlight(_ text: String, spans: [(Int, Int, Bool)], style: Style) -> String {
+        highlight(text, marks: spans.map { ($0.0, $0.1, $0.2 ? .support : .oppose) }, style: style)
+    }
+
+    /// What a highlighted span shows, in rising precedence where spans overlap.
+    public enum Mark: Int, Sendable { case none = 0, mention, oppose, support }
+
+    /// The text with spans marked (colour, or [brackets] without it); where spans overlap,
+    /// support wins over oppose over mention.
+    public static func highlight(_ text: String, marks: [(Int, Int, Mark)], style: Style) -> String {
         let scalars = Array(text.unicodeScalars)
-        var mark = Array(repeating: 0, count: scalars.count)   // 0 none, 1 positive, 2 negative
-        for (s, e, pos) in spans where s < e && e <= scalars.count {
-            for k in s..<e where mark[k] == 0 || pos { mark[k] = pos ? 1 : 2 }
+        var mark = Array(repeating: Mark.none, count: scalars.count)
+        for (s, e, m) in marks where s >= 0 && s < e && e <= scalars.count {
+            for k in s..<e where mark[k].rawValue < m.rawValue { mark[k] = m }
         }
         var out = ""
         var k = 0
@@ -150,10 +159,11 @@ public enum PrettyPrinter {
             while j < scalars.count, mark[j] == m { j += 1 }
             var piece = ""
             piece.unicodeScalars.append(contentsOf: scalars[k..<j])
-            if m == 0 { out += piece } else if style.enabled {
-                out += m == 1 ? style.wrap(piece, "4;33") : style.wrap(piece, "4;35")
-            } else {
-                out += "[" + piece + "]"
+            switch m {
+            case .none: out += piece
+            case .mention: out += style.enabled ? style.bold(piece) : piece
+            case .support: out += style.enabled ? style.wrap(piece, "4;33") : "[" + piece + "]"
+            case .oppose: out += style.enabled ? style.wrap(piece, "4;35") : "[" + piece + "]"
             }
             k = j
         }
