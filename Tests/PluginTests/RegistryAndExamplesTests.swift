@@ -66,3 +66,19 @@ final class RegistryAndExamplesTests: XCTestCase {
         XCTAssertGreaterThan(total, 10)
     }
 }
+
+final class LexiconLintTests: XCTestCase {
+    /// Every plugin's lexicon loads and lints clean (no duplicates, conflicts or dead entries).
+    func testEveryPluginLexiconLintsClean() throws {
+        let cat = shippedCatalog()
+        var checked = 0
+        for e in cat.entries {
+            let path = packageRoot + "/" + e.descriptor.lexiconPath
+            guard FileManager.default.fileExists(atPath: path) else { continue }
+            let problems = try Lexicon.load(path: path).lint()
+            XCTAssertTrue(problems.isEmpty, "\(e.descriptor.lexiconPath):\n" + problems.prefix(20).joined(separator: "\n"))
+            checked += 1
+        }
+        XCTAssertGreaterThanOrEqual(checked, 3)
+    }
+}
