@@ -101,7 +101,8 @@ public struct StancePlugin: ClassifierPlugin {
         for (target, nb) in classifiers {
             let (bag, votes) = StancePlugin.features(ctx, target: target)
             let d = Combiner.decide(nb: nb, bag: bag, passage: passage, votes: votes, lexiconScale: StancePlugin.lexiconScale,
-                                    mode: options.mode, maxEvidence: options.maxEvidence, subject: target)
+                                    mode: options.mode, maxEvidence: options.maxEvidence, subject: target,
+                                    noEvidenceFor: options.allTargets ? nil : "none")
             if d.label != "none" || options.allTargets { out.append(d) }
         }
         return out

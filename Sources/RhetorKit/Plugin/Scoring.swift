@@ -55,7 +55,8 @@ public enum Combiner {
     /// only, damped (so an empty lexicon falls back to the majority label). Evidence lists the votes and
     /// the NB features that most separate the chosen label from the runner-up.
     public static func decide(nb: NaiveBayes, bag: FeatureBag, passage: Passage, votes: [Vote], lexiconScale: Double,
-                              mode: ScoringMode, maxEvidence: Int, subject: String? = nil, labels: [String]? = nil) -> Decision {
+                              mode: ScoringMode, maxEvidence: Int, subject: String? = nil, labels: [String]? = nil,
+                              noEvidenceFor skipped: String? = nil) -> Decision {
         let rows = nb.resolve(bag, passage: passage)
         let n = nb.classes.count
         var logits: [Double]
@@ -69,13 +70,16 @@ public enum Combiner {
         let runner = probs.indices.filter { $0 != best }.max { probs[$0] < probs[$1] } ?? best
 
         var evidence: [Evidence] = []
-        if mode != .model {
+        let names = labels ?? nb.classes
+        // A decision the caller will drop (stance `none` without --all-targets) needs no evidence.
+        let wantEvidence = names[best] != skipped
+        if mode != .model && wantEvidence {
             for v in votes where v.weight != 0 {
                 let w = v.label == best ? lexiconScale * v.weight : -lexiconScale * v.weight
                 evidence.append(Evidence(passage, tokens: v.tokens, weight: w, source: v.source))
             }
         }
-        if mode != .lexicon, best != runner {
+        if mode != .lexicon, best != runner, wantEvidence {
             for c in nb.topContributions(rows: rows, label: best, other: runner, k: maxEvidence) where c.weight > 0 {
                 let item = bag.items[c.item]
                 let name = NaiveBayes.itemName(item, bag: bag, passage: passage, kinds: nb.kinds)
@@ -84,7 +88,6 @@ public enum Combiner {
         }
         evidence.sort { abs($0.weight) > abs($1.weight) }
         if evidence.count > maxEvidence { evidence.removeLast(evidence.count - maxEvidence) }
-        let names = labels ?? nb.classes
         return Decision(subject: subject, label: names[best], confidence: probs[best],
                         scores: names.indices.map { (names[$0], probs[$0]) }, evidence: evidence)
     }
