@@ -265,7 +265,7 @@ struct TargetFinder: Sendable {
         var covered = Set<String>()
         for row in model.table("target-actors") where row.count > 1 {
             let target = row[0]
-            for root in row.dropFirst() { covered.insert(target); _ = root }
+            covered.insert(target)
             for a in gazetteer.actors where !Set(gazetteer.lineage(a.id)).isDisjoint(with: row.dropFirst()) {
                 map[a.id, default: []].append(target)
             }
