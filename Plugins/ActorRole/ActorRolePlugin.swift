@@ -11,7 +11,8 @@ import RhetorKit
 /// Lexicon categories (`Plugins/ActorRole/lexicon.tsv`): `agent-verb` (attacked, fired),
 /// `patient-verb` (was killed, targeted), `passive-by` (by), `sponsor-suffix` (backed, funded —
 /// after a hyphen), `sponsor-prep` (proxy of, on behalf of, loyal to), `mediator` (brokered,
-/// mediated, envoy), `location-prep` (in, near, at), `target-prep` (against, at, on).
+/// mediated, envoy), `location-prep` (in, near, at), `target-prep` (against, at, on),
+/// `reciprocal` (clashed with, exchanged fire with: both sides are agents).
 public struct ActorRolePlugin: ClassifierPlugin {
     public static let descriptor = PluginDescriptor(
         id: "actor-role",
@@ -102,6 +103,8 @@ public struct ActorRolePlugin: ClassifierPlugin {
                     votes.append(Vote(label: 3, weight: entry.weight, tokens: h.tokens, source: "lexicon:\(entry.text) (mediator)"))
                 case "location-prep" where isLeft && adjacent:
                     votes.append(Vote(label: mentionIndex, weight: entry.weight, tokens: h.tokens, source: "rule:\(entry.text) X → location"))
+                case "reciprocal" where distance <= 2:
+                    votes.append(Vote(label: 0, weight: entry.weight, tokens: h.tokens, source: "rule:\(entry.text) → both sides agents"))
                 case "target-prep" where isLeft && distance <= 2:
                     votes.append(Vote(label: 1, weight: entry.weight, tokens: h.tokens, source: "rule:\(entry.text) X → target"))
                 case "agent-verb" where !isLeft && distance <= 3:

@@ -111,6 +111,12 @@ final class StanceAndActorRoleTests: XCTestCase {
         XCTAssertTrue(role(ds, "kdp").contains("target"))
     }
 
+    func testReciprocalVerbsMakeBothSidesAgents() throws {
+        let ds = try roles("Saraya al-Salam clashed with Asaib Ahl al-Haq in Basra overnight.")
+        XCTAssertTrue(role(ds, "saraya-al-salam").contains("agent"))
+        XCTAssertTrue(role(ds, "asaib-ahl-al-haq").contains("agent"))
+    }
+
     func testMediationCues() throws {
         XCTAssertTrue(role(try roles("The UN envoy brokered a truce between the Sadrists and the Coordination Framework."), "unami").contains("mediator"))
     }
