@@ -110,18 +110,9 @@ public struct FramingPlugin: ClassifierPlugin {
     public static func train(_ corpus: Corpus, lexicon: Lexicon, options: TrainingOptions) throws -> PluginModel {
         var nb = NaiveBayes(classes: descriptor.labels, kinds: kinds, alpha: options.alpha ?? defaultAlpha, variant: .complement)
         let analyzer = Analyzer()
-        var used = 0
-        for r in corpus.records {
-            guard let value = r.field(descriptor.corpusField) else { continue }
-            guard let label = value.scalarText, let k = nb.classIndex(label) else {
-                throw RhetorError.input("\(r.origin): \"\(descriptor.corpusField)\" is '\(value.scalarText ?? "?")', not one of \(descriptor.labels.joined(separator: ", ")); fix the record, or add the label to FramingPlugin.descriptor")
-            }
+        for (r, k) in try corpus.labelled(field: descriptor.corpusField, labels: descriptor.labels, fix: "fix the record, or add the label to FramingPlugin.descriptor") {
             let p = analyzer.analyze(r.text)
             nb.add(features(p, lexicon: lexicon).bag, passage: p, label: k)
-            used += 1
-        }
-        guard used > 0 else {
-            throw RhetorError.input("no record in the corpus has the field \"\(descriptor.corpusField)\"; label some passages (docs/plugins.md)")
         }
         var model = PluginModel(pluginID: descriptor.id)
         model.setMeta("alpha", formatNumber(options.alpha ?? defaultAlpha))

@@ -158,6 +158,24 @@ public struct Corpus: Sendable {
         return (r, problems)
     }
 
+    /// The records carrying a passage-level label in `field`, each with its label's index in
+    /// `labels`; records without the field are skipped. A label outside `labels` is an error naming
+    /// the record (ending with `fix`), and so is a corpus with no labelled record at all.
+    public func labelled(field: String, labels: [String], fix: String) throws -> [(record: CorpusRecord, label: Int)] {
+        var out: [(record: CorpusRecord, label: Int)] = []
+        for r in records {
+            guard let value = r.field(field) else { continue }
+            guard let label = value.scalarText, let k = labels.firstIndex(of: label) else {
+                throw RhetorError.input("\(r.origin): \"\(field)\" is '\(value.scalarText ?? "?")', not one of \(labels.joined(separator: ", ")); \(fix)")
+            }
+            out.append((r, k))
+        }
+        guard !out.isEmpty else {
+            throw RhetorError.input("no record in the corpus has the field \"\(field)\"; label some passages (docs/plugins.md)")
+        }
+        return out
+    }
+
     /// Throws with every problem listed when any was found.
     public func requireClean() throws {
         guard problems.isEmpty else {

@@ -110,17 +110,10 @@ public struct DataOnlyPlugin: PluginInstance {
     public static func train(manifest m: Manifest, corpus: Corpus, lexicon: Lexicon) throws -> PluginModel {
         var nb = NaiveBayes(classes: m.labels, kinds: kinds, alpha: m.alpha, variant: m.variant)
         let analyzer = Analyzer()
-        var used = 0
-        for r in corpus.records {
-            guard let v = r.field(m.field) else { continue }
-            guard let label = v.scalarText, let k = nb.classIndex(label) else {
-                throw RhetorError.input("\(r.origin): label '\(v.scalarText ?? "?")' in field \"\(m.field)\" is not one of \(m.labels.joined(separator: ", ")) (plugin.json)")
-            }
+        for (r, k) in try corpus.labelled(field: m.field, labels: m.labels, fix: "fix the record, or the labels in plugin.json") {
             let p = analyzer.analyze(r.text)
             nb.addCounts(features(p, hits: lexicon.match(p), lexicon: lexicon), passage: p, label: k)
-            used += 1
         }
-        guard used > 0 else { throw RhetorError.input("no record in \(corpus.files.joined(separator: ", ")) has the field \"\(m.field)\"; pass a corpus whose records carry it") }
         var model = PluginModel(pluginID: m.id)
         model.setMeta("kind", "data-only")
         model.setMeta("level", PluginLevel.passage.rawValue)
