@@ -15,7 +15,7 @@ public struct StancePlugin: ClassifierPlugin {
     public static let descriptor = PluginDescriptor(
         id: "stance",
         summary: "The author's stance (favor, against, none) toward each target: militias, iran, iraqi-government, sadrists, protesters, united-states.",
-        labels: Annotation.stanceLabels, level: .perTarget, version: 1, directory: "Plugins/Stance",
+        labels: Annotation.stanceLabels, level: .perTarget, version: 2, directory: "Plugins/Stance",
         examples: [
             PluginExample("The so-called resistance has never fired a shot at anyone who could shoot back. Its commanders grow rich on border crossings while the families of real soldiers wait months for pensions.", expect: ["militias=against"]),
             PluginExample("Whatever one thinks of the Hashd today, in 2014 it was the volunteers answering Sistani's call who stood between Daesh and Baghdad. Those who mock them now slept safely because of them.", expect: ["militias=favor"]),
