@@ -105,6 +105,15 @@ public struct Catalog: Sendable {
     /// Trains one plugin on records already read (cross-validation folds use this).
     public func train(_ id: String, corpus: Corpus, alpha: Double? = nil, gazetteer: Gazetteer? = nil) throws -> PluginModel {
         let e = try entry(id)
+        // The lexicon and the gazetteer are read relative to the repository root; training
+        // elsewhere would silently build a model without them.
+        let cwd = FileManager.default.currentDirectoryPath
+        guard FileManager.default.fileExists(atPath: e.descriptor.directory) else {
+            throw RhetorError.input("\(e.descriptor.directory) not found in \(cwd): training reads the plugin's lexicon and \(Catalog.gazetteerPath) from the repository root; run `rhetor train` there (the --corpus files may live anywhere)")
+        }
+        guard FileManager.default.fileExists(atPath: Catalog.gazetteerPath) else {
+            throw RhetorError.input("\(Catalog.gazetteerPath) not found in \(cwd): run `rhetor train` from the repository root")
+        }
         var options = TrainingOptions()
         options.alpha = alpha
         options.gazetteer = try gazetteer ?? Catalog.loadGazetteer()
