@@ -199,14 +199,7 @@ public struct StancePlugin: ClassifierPlugin {
         let p = ctx.passage
         let ms = ctx.mentions[target] ?? []
         bag!.literal(targetMention, ms.isEmpty ? "absent" : "mentioned")
-        // Each word near any mention counts once, however many mentions it is near.
-        var near = [Bool](repeating: false, count: p.tokens.count)
-        for m in ms {
-            let lo = max(0, m.lowerBound - featureWindow), hi = min(p.tokens.count - 1, m.upperBound + featureWindow)
-            for i in lo...hi { near[i] = true }
-        }
-        for m in ms { for i in m { near[i] = false } }
-        for i in near.indices where near[i] && p.tokens[i].isWordLike && !p.tokens[i].flags.contains(.quoted) { bag!.token(nearWord, i) }
+        for i in nearWords(p, ms, window: featureWindow) { bag!.token(nearWord, i) }
         var votes = ctx.polarVotes(target, bag: &bag)
         // Indirect stance: cues toward an ally pass on; toward an opponent pass on reversed.
         for (a, b, relation) in alliances where a == target || b == target {
@@ -224,6 +217,16 @@ public struct StancePlugin: ClassifierPlugin {
             votes.append(Vote(label: 2, weight: absentWeight, tokens: nil, source: "rule:target not mentioned"))
         }
         return (bag!, votes)
+    }
+
+    /// Word tokens within `window` of any of the mentions (outside them, not quoted), each once.
+    static func nearWords(_ p: Passage, _ ms: [ClosedRange<Int>], window: Int) -> [Int] {
+        var near = [Bool](repeating: false, count: p.tokens.count)
+        for m in ms {
+            for i in max(0, m.lowerBound - window)...min(p.tokens.count - 1, m.upperBound + window) { near[i] = true }
+        }
+        for m in ms { for i in m { near[i] = false } }
+        return near.indices.filter { near[$0] && p.tokens[$0].isWordLike && !p.tokens[$0].flags.contains(.quoted) }
     }
 
     static func cueLexicon(_ lexicon: Lexicon) -> Lexicon {
