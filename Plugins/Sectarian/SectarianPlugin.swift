@@ -15,7 +15,7 @@ public struct SectarianPlugin: ClassifierPlugin {
     public static let descriptor = PluginDescriptor(
         id: "sectarian",
         summary: "Sectarian rhetoric level of the passage: none, framing, hostile or incitement, with the cues that decided it.",
-        labels: Annotation.sectarianLevels, level: .passage, version: 1, directory: "Plugins/Sectarian",
+        labels: Annotation.sectarianLevels, level: .passage, version: 2, directory: "Plugins/Sectarian",
         examples: [
             PluginExample("Shia pilgrims walked from Basra to Karbala for Arbaeen under heavy security.", expect: ["none"]),
             PluginExample("Every Safawi dog in the Green Zone takes orders from Qom. Same rafidi snakes since 2003 #Iraq", expect: ["hostile"]),
@@ -29,11 +29,14 @@ public struct SectarianPlugin: ClassifierPlugin {
     /// Weight kept by a cue spoken in someone else's voice (quoted, or in a reporting sentence).
     static let reportedVoiceFactor = 0.0
     /// Cumulative-probability thresholds for framing, hostile, incitement. Incitement's is
-    /// lowest (chosen by 5-fold cross-validation on train: recall 0.81): a missed incitement costs users most.
+    /// lowest (chosen by 5-fold cross-validation on train): a missed incitement costs users most.
     static let defaultThresholds = [0.5, 0.4, 0.2]
 
-    /// Lidstone α, chosen by 5-fold cross-validation on the training split.
-    static let defaultAlpha = 0.3
+    /// Multinomial NB with Lidstone α 0.1, chosen by 5-fold cross-validation on the training
+    /// split (macro-F1 0.806, incitement recall 0.73; complement NB α 0.3: 0.772 and 0.56). With
+    /// `none` at 84% of the examples, complement NB's "all but hostile" and "all but incitement"
+    /// estimates are both close to `none`, and the two levels blur.
+    static let defaultAlpha = 0.1
     static let kinds = TextFeatureKind.names + ["lexv", "sect"]
     static let voicedLexicon: UInt8 = 5
     static let sectWord: UInt8 = 6
@@ -164,7 +167,7 @@ public struct SectarianPlugin: ClassifierPlugin {
     }
 
     public static func train(_ corpus: Corpus, lexicon: Lexicon, options: TrainingOptions) throws -> PluginModel {
-        var nb = NaiveBayes(classes: Annotation.sectarianLevels, kinds: kinds, alpha: options.alpha ?? defaultAlpha, variant: .complement)
+        var nb = NaiveBayes(classes: Annotation.sectarianLevels, kinds: kinds, alpha: options.alpha ?? defaultAlpha, variant: .multinomial)
         let analyzer = Analyzer()
         for r in corpus.records {
             guard let level = r.sectarian, let k = nb.classIndex(level) else { continue }

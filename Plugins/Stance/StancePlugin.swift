@@ -15,7 +15,7 @@ public struct StancePlugin: ClassifierPlugin {
     public static let descriptor = PluginDescriptor(
         id: "stance",
         summary: "The author's stance (favor, against, none) toward each target: militias, iran, iraqi-government, sadrists, protesters, united-states.",
-        labels: Annotation.stanceLabels, level: .perTarget, version: 2, directory: "Plugins/Stance",
+        labels: Annotation.stanceLabels, level: .perTarget, version: 3, directory: "Plugins/Stance",
         examples: [
             PluginExample("The so-called resistance has never fired a shot at anyone who could shoot back. Its commanders grow rich on border crossings while the families of real soldiers wait months for pensions.", expect: ["militias=against"]),
             PluginExample("Whatever one thinks of the Hashd today, in 2014 it was the volunteers answering Sistani's call who stood between Daesh and Baghdad. Those who mock them now slept safely because of them.", expect: ["militias=favor"]),
@@ -46,7 +46,7 @@ public struct StancePlugin: ClassifierPlugin {
     static let absentWeight = 2.0
     /// Each target's model also learns, at this weight, from the passage's stance toward the
     /// other targets (with their own target-relative features): evaluative language is shared.
-    static let poolWeight = 0.06
+    static let poolWeight = 0.02
 
     /// Which actors (with their descendants in the gazetteer) stand for each built-in target.
     static let targetActors: [String: [String]] = [
@@ -70,8 +70,10 @@ public struct StancePlugin: ClassifierPlugin {
         ("sadrists", "united-states", -1),
     ]
 
-    /// Lidstone α, chosen by 5-fold cross-validation on the training split.
-    static let defaultAlpha = 0.2
+    /// Multinomial NB with Lidstone α 0.05, both chosen by 5-fold cross-validation on the
+    /// training split (0.630 vs 0.617 for complement NB): with `none` at 84% of the examples,
+    /// complement NB's "everything but c" estimates are all close to the `none` distribution.
+    static let defaultAlpha = 0.05
     /// Features seen fewer times than this in the training corpus are dropped: the model
     /// shrinks to about a third for 0.004 F_avg in 5-fold cross-validation on the train split.
     static let minFeatureCount = 2.0
@@ -249,7 +251,7 @@ public struct StancePlugin: ClassifierPlugin {
         let finder = try TargetFinder(model: model, targets: targets)
         let cues = cueLexicon(lexicon)
         let analyzer = Analyzer()
-        var nbs = targets.map { _ in NaiveBayes(classes: Annotation.stanceLabels, kinds: kinds, alpha: options.alpha ?? defaultAlpha, variant: .complement) }
+        var nbs = targets.map { _ in NaiveBayes(classes: Annotation.stanceLabels, kinds: kinds, alpha: options.alpha ?? defaultAlpha, variant: .multinomial) }
         for r in corpus.records where !r.stance.isEmpty || r.fields.contains(where: { $0.0 == "stance" }) {
             let ctx = Context(analyzer.analyze(r.text), finder: finder, lexicon: cues)
             let bags = targets.map { features(ctx, target: $0).bag }
