@@ -57,6 +57,33 @@ public struct ActorRolePlugin: ClassifierPlugin {
 
     public var knownActors: [String] { gazetteer.actors.map(\.id) }
 
+    /// The gazetteer's mentions, each resolved to the most specific id the guide asks for: a
+    /// leader's followers ("supporters of Sadr", "Sadr loyalists") are the leader's movement
+    /// (`resolved` names the rule, for evidence).
+    static func mentions(_ p: Passage, _ gazetteer: Gazetteer) -> [(mention: Gazetteer.Mention, resolved: String?)] {
+        var ms = gazetteer.mentions(in: p).map { (mention: $0, resolved: String?.none) }
+        func isFollowers(_ i: Int) -> Bool {
+            i >= 0 && i < p.tokens.count && (p.normEquals(i, "supporters") || p.normEquals(i, "followers") || p.normEquals(i, "loyalists") || p.normEquals(i, "partisans"))
+        }
+        for k in ms.indices {
+            guard let a = gazetteer.actor(ms[k].mention.actor), let parent = a.parent, personTypes.contains(a.type),
+                  let movement = gazetteer.actor(parent), movementTypes.contains(movement.type) else { continue }
+            let r = ms[k].mention.tokens
+            var span: ClosedRange<Int>? = nil
+            if r.lowerBound >= 2, p.normEquals(r.lowerBound - 1, "of"), isFollowers(r.lowerBound - 2) { span = (r.lowerBound - 2)...r.upperBound }
+            else if isFollowers(r.upperBound + 1) { span = r.lowerBound...(r.upperBound + 1) }
+            guard let s = span else { continue }
+            (ms[k].mention.start, ms[k].mention.end) = p.span(s)
+            ms[k].mention.actor = parent
+            ms[k].mention.tokens = s
+            ms[k].mention.surface = p.surface(tokens: s)
+            ms[k].resolved = "rule:followers of \(a.id) → \(parent)"
+        }
+        return ms
+    }
+    static let personTypes: Set<String> = ["religious-leader", "politician", "militia-leader"]
+    static let movementTypes: Set<String> = ["party", "militia"]
+
     /// Context features of one mention, and the structural votes.
     static func features(_ p: Passage, mention m: Gazetteer.Mention, hits: [Lexicon.Hit], lexicon: Lexicon) -> (FeatureBag, [Vote]) {
         var bag = FeatureBag()
@@ -123,13 +150,14 @@ public struct ActorRolePlugin: ClassifierPlugin {
     public func classify(_ passage: Passage, options: ClassifyOptions) -> [Decision] {
         let hits = model.lexicon.match(passage)
         var out: [Decision] = []
-        for m in gazetteer.mentions(in: passage) {
+        for (m, resolved) in ActorRolePlugin.mentions(passage, gazetteer) {
             let (bag, votes) = ActorRolePlugin.features(passage, mention: m, hits: hits, lexicon: model.lexicon)
             var d = Combiner.decide(nb: nb, bag: bag, passage: passage, votes: votes, lexiconScale: ActorRolePlugin.lexiconScale,
                                     mode: options.mode, maxEvidence: options.maxEvidence, subject: m.actor)
             d.mention = m.surface
             d.start = m.start
             d.end = m.end
+            if let rule = resolved { d.evidence.insert(Evidence(start: m.start, end: m.end, text: m.surface, weight: 0, source: rule), at: 0) }
             var decisions = [d]
             // An actor can hold two roles: report a strong runner-up role too.
             if let second = d.scores.filter({ $0.0 != d.label && $0.0 != "mention" }).max(by: { $0.1 < $1.1 }),
@@ -159,7 +187,7 @@ public struct ActorRolePlugin: ClassifierPlugin {
             throw RhetorError.usage("actor-role takes actor=role, role one of \(ActorRolePlugin.roles.joined(separator: ", "))")
         }
         let hits = model.lexicon.match(passage)
-        let ms = gazetteer.mentions(in: passage).filter { $0.actor == actor }
+        let ms = ActorRolePlugin.mentions(passage, gazetteer).map(\.mention).filter { $0.actor == actor }
         guard let m = ms.first else { throw RhetorError.usage("no mention of '\(actor)' in the last passage") }
         nb.add(ActorRolePlugin.features(passage, mention: m, hits: hits, lexicon: model.lexicon).0, passage: passage, label: c)
         model.setClassifier("role", nb)
@@ -176,7 +204,7 @@ public struct ActorRolePlugin: ClassifierPlugin {
         for r in corpus.records where r.hasActorAnnotation {
             let p = analyzer.analyze(r.text)
             let hits = lexicon.match(p)
-            let ms = gazetteer.mentions(in: p)
+            let ms = mentions(p, gazetteer).map(\.mention)
             for (m, labels) in zip(ms, RoleAlignment.align(ms.map { ($0.actor, $0.start..<$0.end) }, gold: r.actors, text: r.text)) {
                 let bag = features(p, mention: m, hits: hits, lexicon: lexicon).0
                 for l in labels { nb.add(bag, passage: p, label: nb.classIndex(l)!, weight: 1 / Double(labels.count)) }
