@@ -3,10 +3,12 @@ import RhetorKit
 /// Who did what to whom: every actor mention, resolved to its canonical id, with its role
 /// (agent, target, sponsor, mediator) or `mention` when it plays none (ANNOTATION.md §3).
 ///
-/// Mentions come from the gazetteer (`corpora/actors.tsv`, longest alias first). Each mention's
-/// role comes from naive Bayes over its context (words at each position around it, the cues
-/// of the role lexicon to its left and right, passive `by`, `X-backed`, possessives, sentence
-/// position), combined with the structural rules below as lexicon votes.
+/// Mentions come from the gazetteer (`corpora/actors.tsv`, longest alias first; a leader's
+/// followers resolve to the movement). Each mention's role comes from naive Bayes over its
+/// context — the words on each side, the cues of the role lexicon to its left and right, the
+/// clause slot it fills (`ClauseReading`: subject of a predicate, object of a verb, object of
+/// a preposition, possessor), who it is (head word, actor id and type) and the sentence's
+/// event — combined with the structural rules below as lexicon votes.
 ///
 /// Lexicon categories (`Plugins/ActorRole/lexicon.tsv`): `agent-verb` (attacked, fired),
 /// `patient-verb` (was killed, targeted), `passive-by` (by), `sponsor-suffix` (backed, funded —
@@ -38,11 +40,12 @@ public struct ActorRolePlugin: ClassifierPlugin {
 
     /// Lidstone α, chosen by 5-fold cross-validation on the training split.
     static let defaultAlpha = 1.0
-    static let kinds = TextFeatureKind.names + ["ctx", "cue", "shape", "head"]
+    static let kinds = TextFeatureKind.names + ["ctx", "cue", "shape", "head", "slot"]
     static let contextWord: UInt8 = 5
     static let cue: UInt8 = 6
     static let shape: UInt8 = 7
     static let head: UInt8 = 8
+    static let slot: UInt8 = 9
 
     public private(set) var model: PluginModel
     private var nb: NaiveBayes
@@ -85,29 +88,50 @@ public struct ActorRolePlugin: ClassifierPlugin {
     static let movementTypes: Set<String> = ["party", "militia"]
 
     /// Context features of one mention, and the structural votes.
-    static func features(_ p: Passage, mention m: Gazetteer.Mention, hits: [Lexicon.Hit], lexicon: Lexicon) -> (FeatureBag, [Vote]) {
+    static func features(_ p: Passage, mentions ms: [Gazetteer.Mention], _ n: Int, reading: ClauseReading, hits: [Lexicon.Hit],
+                         lexicon: Lexicon, gazetteer: Gazetteer) -> (FeatureBag, [Vote]) {
         var bag = FeatureBag()
         var votes: [Vote] = []
+        let m = ms[n]
         let toks = p.tokens
         let sentence = toks[m.tokens.lowerBound].sentence
-        // Positional context words within the sentence.
+        // Context words within the sentence, by side only (positions split the few examples).
         var left = 0, k = m.tokens.lowerBound - 1
         while k >= 0, left < window, toks[k].sentence == sentence {
-            if toks[k].isWordLike { left += 1; bag.tokenTagged(contextWord, k, "L\(left)") } else if left == 0 { bag.literal(shape, "Lpunct") }
+            if toks[k].isWordLike { left += 1; bag.tokenTagged(contextWord, k, "L") } else if left == 0 { bag.literal(shape, "Lpunct") }
             k -= 1
         }
         if left == 0 && k < m.tokens.lowerBound - 1 || toks[m.tokens.lowerBound].flags.contains(.sentenceStart) { bag.literal(shape, "sentence-start") }
         var right = 0
         k = m.tokens.upperBound + 1
         while k < toks.count, right < window, toks[k].sentence == sentence {
-            if toks[k].isWordLike { right += 1; bag.tokenTagged(contextWord, k, "R\(right)") } else if right == 0 { bag.literal(shape, "Rpunct") }
+            if toks[k].isWordLike { right += 1; bag.tokenTagged(contextWord, k, "R") } else if right == 0 { bag.literal(shape, "Rpunct") }
             k += 1
         }
         let last = toks[m.tokens.upperBound]
         if last.flags.contains(.possessive) { bag.literal(shape, "possessive") }
         if toks[m.tokens.lowerBound].flags.contains(.quoted) { bag.literal(shape, "quoted") }
-        // The mention's own head word, so the model learns actor-specific habits (Tehran as sponsor).
+        // Who it is: head word, id and type, so the model learns actor habits (Tehran as sponsor)
+        // and carries them across aliases and to actors it has rarely seen.
         bag.tokenTagged(head, m.tokens.upperBound, "head")
+        bag.literal(head, "actor:" + m.actor)
+        if let a = gazetteer.actor(m.actor) { bag.literal(head, "type:" + a.type) }
+        // The guide annotates an actor at its first mention; repeats rarely add a role.
+        bag.literal(shape, ms[..<n].contains { $0.actor == m.actor } ? "repeat-mention" : "first-mention")
+        // The sentence's event: is there an action at all, how many actors, is this one the first.
+        let action = hits.contains { toks[$0.tokens.lowerBound].sentence == sentence && reading.cues[$0.tokens.lowerBound].isEvent }
+        bag.literal(shape, action ? "sentence-action" : "sentence-no-action")
+        var inSentence = 0, first = true
+        for (j, o) in ms.enumerated() where toks[o.tokens.lowerBound].sentence == sentence {
+            inSentence += 1
+            if j < n { first = false }
+        }
+        bag.literal(shape, "sentence-actors:\(min(inSentence, 3))")
+        if first { bag.literal(shape, "first-in-sentence") }
+        // The clause slot it fills.
+        let s = reading.slot(p, mentions: ms, n)
+        slotFeatures(p, s, reading, &bag)
+        votes += slotVotes(p, s, reading, lexicon: lexicon)
         // Lexicon cues in the sentence, by side and distance.
         for h in hits where toks[h.tokens.lowerBound].sentence == sentence && !h.tokens.overlaps(m.tokens) {
             let isLeft = h.tokens.upperBound < m.tokens.lowerBound
@@ -117,7 +141,7 @@ public struct ActorRolePlugin: ClassifierPlugin {
                 let entry = lexicon.entries[e]
                 let cat = entry.category
                 bag.literal(cue, "\(cat):\(isLeft ? "L" : "R"):\(near)", span: h.tokens)
-                // Structural rules, as votes.
+                // Phrase rules, as votes (verbs vote through the clause slot).
                 let adjacent = distance == 1
                 switch cat {
                 case "sponsor-suffix" where !isLeft && adjacent && toks[h.tokens.lowerBound].flags.contains(.hyphenJoined):
@@ -134,12 +158,6 @@ public struct ActorRolePlugin: ClassifierPlugin {
                     votes.append(Vote(label: 0, weight: entry.weight, tokens: h.tokens, source: "rule:\(entry.text) → both sides agents"))
                 case "target-prep" where isLeft && distance <= 2:
                     votes.append(Vote(label: 1, weight: entry.weight, tokens: h.tokens, source: "rule:\(entry.text) X → target"))
-                case "agent-verb" where !isLeft && distance <= 3:
-                    votes.append(Vote(label: 0, weight: entry.weight, tokens: h.tokens, source: "rule:X \(entry.text) → agent"))
-                case "agent-verb" where isLeft && distance <= 3 && !toks[h.tokens.lowerBound].flags.contains(.hyphenJoined):
-                    votes.append(Vote(label: 1, weight: entry.weight * 0.5, tokens: h.tokens, source: "rule:\(entry.text) X → target"))
-                case "patient-verb" where !isLeft && distance <= 3:
-                    votes.append(Vote(label: 1, weight: entry.weight, tokens: h.tokens, source: "rule:X \(entry.text) → target"))
                 default: break
                 }
             }
@@ -147,11 +165,58 @@ public struct ActorRolePlugin: ClassifierPlugin {
         return (bag, votes)
     }
 
+    /// Votes from the clause slot: the subject of an action verb is its agent; the subject of
+    /// its passive, of an undergoing form, or its object is the target.
+    static func slotVotes(_ p: Passage, _ s: ClauseReading.Slot, _ r: ClauseReading, lexicon: Lexicon) -> [Vote] {
+        var votes: [Vote] = []
+        if s.predicate >= 0, let (e, span) = r.entry(s.predicate, lexicon) {
+            switch r.cues[s.predicate] {
+            case .agentVerb where s.passive:
+                votes.append(Vote(label: 1, weight: e.weight, tokens: span, source: "rule:X was \(e.text) → target"))
+            case .agentVerb:
+                votes.append(Vote(label: 0, weight: e.weight, tokens: span, source: "rule:X \(e.text) → agent"))
+            case .patientVerb:
+                votes.append(Vote(label: 1, weight: e.weight, tokens: span, source: "rule:X \(e.text) → target"))
+            default: break
+            }
+        }
+        if s.governor >= 0, r.cues[s.governor] == .agentVerb, !p.tokens[s.governor].flags.contains(.hyphenJoined), let (e, span) = r.entry(s.governor, lexicon) {
+            votes.append(Vote(label: 1, weight: e.weight, tokens: span, source: "rule:\(e.text) X → target"))
+        }
+        return votes
+    }
+
+    /// The clause slot as features: the governing word itself and its lexicon class.
+    static func slotFeatures(_ p: Passage, _ s: ClauseReading.Slot, _ r: ClauseReading, _ bag: inout FeatureBag) {
+        if s.predicate >= 0 {
+            let voice = s.copula ? "copula" : s.passive ? "passive" : "active"
+            // Inside a prepositional phrase the predicate belongs to the phrase's head ("talks between X and Y stalled").
+            let inPP = s.preposition >= 0 ? "pp-" : ""
+            bag.tokenTagged(slot, s.predicate, inPP + "pred-" + voice)
+            bag.literal(slot, inPP + "subj-\(voice):" + r.cues[s.predicate].name, span: s.predicate...s.predicate)
+        }
+        if s.governor >= 0 {
+            bag.tokenTagged(slot, s.governor, "gov")
+            bag.literal(slot, "obj:" + (r.isVerb(p, s.governor) ? r.cues[s.governor].name : "other"), span: s.governor...s.governor)
+        }
+        if s.preposition >= 0 {
+            bag.tokenTagged(slot, s.preposition, "prep")
+            if s.prepositionHead >= 0 { bag.pair(slot, s.prepositionHead, s.preposition) }
+        }
+        if s.possessed >= 0 { bag.tokenTagged(slot, s.possessed, "poss") }
+        if s.modified >= 0 { bag.tokenTagged(slot, s.modified, "mod") }
+        if s.clauseStart { bag.literal(slot, s.predicate >= 0 ? "clause-start+pred" : "clause-start") }
+        if s.coordinated { bag.literal(slot, "coordinated") }
+    }
+
     public func classify(_ passage: Passage, options: ClassifyOptions) -> [Decision] {
         let hits = model.lexicon.match(passage)
         var out: [Decision] = []
-        for (m, resolved) in ActorRolePlugin.mentions(passage, gazetteer) {
-            let (bag, votes) = ActorRolePlugin.features(passage, mention: m, hits: hits, lexicon: model.lexicon)
+        let resolved = ActorRolePlugin.mentions(passage, gazetteer)
+        let ms = resolved.map(\.mention)
+        let reading = ClauseReading(passage, hits: hits, lexicon: model.lexicon, mentions: ms)
+        for (n, (m, resolved)) in resolved.enumerated() {
+            let (bag, votes) = ActorRolePlugin.features(passage, mentions: ms, n, reading: reading, hits: hits, lexicon: model.lexicon, gazetteer: gazetteer)
             var d = Combiner.decide(nb: nb, bag: bag, passage: passage, votes: votes, lexiconScale: ActorRolePlugin.lexiconScale,
                                     mode: options.mode, maxEvidence: options.maxEvidence, subject: m.actor)
             d.mention = m.surface
@@ -187,9 +252,10 @@ public struct ActorRolePlugin: ClassifierPlugin {
             throw RhetorError.usage("actor-role takes actor=role, role one of \(ActorRolePlugin.roles.joined(separator: ", "))")
         }
         let hits = model.lexicon.match(passage)
-        let ms = ActorRolePlugin.mentions(passage, gazetteer).map(\.mention).filter { $0.actor == actor }
-        guard let m = ms.first else { throw RhetorError.usage("no mention of '\(actor)' in the last passage") }
-        nb.add(ActorRolePlugin.features(passage, mention: m, hits: hits, lexicon: model.lexicon).0, passage: passage, label: c)
+        let ms = ActorRolePlugin.mentions(passage, gazetteer).map(\.mention)
+        guard let n = ms.firstIndex(where: { $0.actor == actor }) else { throw RhetorError.usage("no mention of '\(actor)' in the last passage") }
+        let reading = ClauseReading(passage, hits: hits, lexicon: model.lexicon, mentions: ms)
+        nb.add(ActorRolePlugin.features(passage, mentions: ms, n, reading: reading, hits: hits, lexicon: model.lexicon, gazetteer: gazetteer).0, passage: passage, label: c)
         model.setClassifier("role", nb)
     }
 
@@ -205,8 +271,9 @@ public struct ActorRolePlugin: ClassifierPlugin {
             let p = analyzer.analyze(r.text)
             let hits = lexicon.match(p)
             let ms = mentions(p, gazetteer).map(\.mention)
-            for (m, labels) in zip(ms, RoleAlignment.align(ms.map { ($0.actor, $0.start..<$0.end) }, gold: r.actors, text: r.text)) {
-                let bag = features(p, mention: m, hits: hits, lexicon: lexicon).0
+            let reading = ClauseReading(p, hits: hits, lexicon: lexicon, mentions: ms)
+            for (n, labels) in RoleAlignment.align(ms.map { ($0.actor, $0.start..<$0.end) }, gold: r.actors, text: r.text).enumerated() {
+                let bag = features(p, mentions: ms, n, reading: reading, hits: hits, lexicon: lexicon, gazetteer: gazetteer).0
                 for l in labels { nb.add(bag, passage: p, label: nb.classIndex(l)!, weight: 1 / Double(labels.count)) }
             }
         }
