@@ -132,6 +132,7 @@ public struct ActorRolePlugin: ClassifierPlugin {
         let s = reading.slot(p, mentions: ms, n)
         slotFeatures(p, s, reading, &bag)
         votes += slotVotes(p, s, reading, lexicon: lexicon)
+        let betweenParties = s.preposition >= 0 && p.normEquals(s.preposition, "between")
         // Lexicon cues in the sentence, by side and distance.
         for h in hits where toks[h.tokens.lowerBound].sentence == sentence && !h.tokens.overlaps(m.tokens) {
             let isLeft = h.tokens.upperBound < m.tokens.lowerBound
@@ -150,7 +151,8 @@ public struct ActorRolePlugin: ClassifierPlugin {
                     votes.append(Vote(label: 2, weight: entry.weight, tokens: h.tokens, source: "rule:\(entry.text) X → sponsor"))
                 case "passive-by" where isLeft && distance <= 2:
                     votes.append(Vote(label: 0, weight: entry.weight, tokens: h.tokens, source: "rule:passive by X → agent"))
-                case "mediator" where distance <= 4:
+                // The parties of "talks between X and Y" are not its mediators.
+                case "mediator" where distance <= 4 && !betweenParties:
                     votes.append(Vote(label: 3, weight: entry.weight, tokens: h.tokens, source: "lexicon:\(entry.text) (mediator)"))
                 case "location-prep" where isLeft && adjacent:
                     votes.append(Vote(label: mentionIndex, weight: entry.weight, tokens: h.tokens, source: "rule:\(entry.text) X → location"))

@@ -220,6 +220,12 @@ struct ClauseReading {
             var h = l - 1
             while inSentence(h), classes[h] == .det { h -= 1 }
             if inSentence(h), isWord(p, h), mentionAt[h] < 0 { s.prepositionHead = h }
+            // "bombed positions of X": X shares the verb's object slot with the noun it belongs to.
+            if s.prepositionHead >= 0, p.normEquals(l, "of"), classes[s.prepositionHead] == .other || classes[s.prepositionHead] == .groupNoun {
+                var v = s.prepositionHead - 1
+                while inSentence(v), classes[v] == .det || classes[v] == .adv { v -= 1 }
+                if inSentence(v), isVerb(p, v), mentionAt[v] < 0 { s.governor = v }
+            }
         case .be:
             s.copula = s.copula || s.predicate < 0
             s.governor = l
