@@ -50,12 +50,14 @@ public struct ActorRolePlugin: ClassifierPlugin {
     public private(set) var model: PluginModel
     private var nb: NaiveBayes
     private let gazetteer: Gazetteer
+    private let entryCues: [ClauseReading.Cue]
 
     public init(model: PluginModel) throws {
         guard let nb = model.classifier("role") else { throw RhetorError.input("actor-role model has no [nb role]; rebuild it with `rhetor train actor-role`") }
         self.model = model
         self.nb = nb
         gazetteer = try Gazetteer(rows: model.table("gazetteer"))
+        entryCues = ClauseReading.cues(model.lexicon)
     }
 
     public var knownActors: [String] { gazetteer.actors.map(\.id) }
@@ -216,7 +218,7 @@ public struct ActorRolePlugin: ClassifierPlugin {
         var out: [Decision] = []
         let resolved = ActorRolePlugin.mentions(passage, gazetteer)
         let ms = resolved.map(\.mention)
-        let reading = ClauseReading(passage, hits: hits, lexicon: model.lexicon, mentions: ms)
+        let reading = ClauseReading(passage, hits: hits, entryCues: entryCues, mentions: ms)
         for (n, (m, resolved)) in resolved.enumerated() {
             let (bag, votes) = ActorRolePlugin.features(passage, mentions: ms, n, reading: reading, hits: hits, lexicon: model.lexicon, gazetteer: gazetteer)
             var d = Combiner.decide(nb: nb, bag: bag, passage: passage, votes: votes, lexiconScale: ActorRolePlugin.lexiconScale,
@@ -256,7 +258,7 @@ public struct ActorRolePlugin: ClassifierPlugin {
         let hits = model.lexicon.match(passage)
         let ms = ActorRolePlugin.mentions(passage, gazetteer).map(\.mention)
         guard let n = ms.firstIndex(where: { $0.actor == actor }) else { throw RhetorError.usage("no mention of '\(actor)' in the last passage") }
-        let reading = ClauseReading(passage, hits: hits, lexicon: model.lexicon, mentions: ms)
+        let reading = ClauseReading(passage, hits: hits, entryCues: entryCues, mentions: ms)
         nb.add(ActorRolePlugin.features(passage, mentions: ms, n, reading: reading, hits: hits, lexicon: model.lexicon, gazetteer: gazetteer).0, passage: passage, label: c)
         model.setClassifier("role", nb)
     }
@@ -267,13 +269,14 @@ public struct ActorRolePlugin: ClassifierPlugin {
         model.setMeta("alpha", formatNumber(options.alpha ?? defaultAlpha))
         model.tables.append(("gazetteer", options.gazetteer.rows))
         let gazetteer = options.gazetteer
+        let entryCues = ClauseReading.cues(lexicon)
         var nb = NaiveBayes(classes: roles, kinds: kinds, alpha: options.alpha ?? defaultAlpha, variant: .complement)
         let analyzer = Analyzer()
         for r in corpus.records where r.hasActorAnnotation {
             let p = analyzer.analyze(r.text)
             let hits = lexicon.match(p)
             let ms = mentions(p, gazetteer).map(\.mention)
-            let reading = ClauseReading(p, hits: hits, lexicon: lexicon, mentions: ms)
+            let reading = ClauseReading(p, hits: hits, entryCues: entryCues, mentions: ms)
             for (n, labels) in RoleAlignment.align(ms.map { ($0.actor, $0.start..<$0.end) }, gold: r.actors, text: r.text).enumerated() {
                 let bag = features(p, mentions: ms, n, reading: reading, hits: hits, lexicon: lexicon, gazetteer: gazetteer).0
                 for l in labels { nb.add(bag, passage: p, label: nb.classIndex(l)!, weight: 1 / Double(labels.count)) }

@@ -47,7 +47,8 @@ struct ClauseReading {
     /// Mention index covering each token, or -1.
     let mentionAt: [Int]
 
-    init(_ p: Passage, hits: [Lexicon.Hit], lexicon: Lexicon, mentions: [Gazetteer.Mention]) {
+    /// `entryCues`: each lexicon entry's cue (`ClauseReading.cues(lexicon)`, computed once per model).
+    init(_ p: Passage, hits: [Lexicon.Hit], entryCues: [Cue], mentions: [Gazetteer.Mention]) {
         var classes = [WordClass](repeating: .other, count: p.tokens.count)
         for i in p.tokens.indices {
             let t = p.tokens[i]
@@ -61,8 +62,8 @@ struct ClauseReading {
         for (n, h) in hits.enumerated() {
             // The first entry's category decides: a phrase under two categories ("at") keeps the
             // one the file lists first.
-            guard let e = h.entries.first, let c = ClauseReading.cue(lexicon.entries[e].category) else { continue }
-            for k in h.tokens { cues[k] = c; hitAt[k] = n }
+            guard let e = h.entries.first, entryCues[e] != .none else { continue }
+            for k in h.tokens { cues[k] = entryCues[e]; hitAt[k] = n }
         }
         var mentionAt = [Int](repeating: -1, count: p.tokens.count)
         for (n, m) in mentions.enumerated() { for k in m.tokens { mentionAt[k] = n } }
@@ -73,8 +74,9 @@ struct ClauseReading {
         self.mentionAt = mentionAt
     }
 
-    static func cue(_ category: String) -> Cue? {
-        Cue.categories.firstIndex(of: category).flatMap { Cue(rawValue: UInt8($0)) }
+    /// The cue of every lexicon entry, by entry index (`.none` for categories the reading ignores).
+    static func cues(_ lexicon: Lexicon) -> [Cue] {
+        lexicon.entries.map { e in Cue.categories.firstIndex(of: e.category).flatMap { Cue(rawValue: UInt8($0)) } ?? .none }
     }
 
     /// The lexicon entry (the hit's first) covering token `i`, with the hit's span.
