@@ -19,13 +19,15 @@ public struct ActorRolePlugin: ClassifierPlugin {
     public static let descriptor = PluginDescriptor(
         id: "actor-role",
         summary: "Every actor mention with its canonical id and role: agent, target, sponsor, mediator, or mention.",
-        labels: ["agent", "target", "sponsor", "mediator", "mention"], level: .perActor, version: 1,
+        labels: ["agent", "target", "sponsor", "mediator", "mention"], level: .perActor, version: 2,
         directory: "Plugins/ActorRole", corpusField: "actors",
         examples: [
             PluginExample("Iran-backed fighters fired a salvo of Katyusha rockets at Erbil on Monday night, wounding two contractors.", expect: ["iran=sponsor", "krg=target"]),
             PluginExample("Two rockets struck near the airport in Erbil late on Tuesday, the Kurdistan Region's counter-terrorism service said, blaming Kataib Hezbollah.", expect: ["kataib-hezbollah=agent"]),
             PluginExample("The convoy was ambushed by Daesh remnants near Tarmiyah.", expect: ["isis=agent"]),
             PluginExample("Qatar and the UN envoy brokered a truce between the Sadrists and the Coordination Framework.", expect: ["unami=mediator"]),
+            PluginExample("Kataib Hezbollah, which denied any involvement, fired three rockets at US forces near the airport.", expect: ["kataib-hezbollah=agent", "us-forces=target"]),
+            PluginExample("Supporters of Muqtada al-Sadr stormed the parliament building on Saturday.", expect: ["sadrists=agent", "iraqi-parliament=target"]),
         ])
 
     static let roles = ["agent", "target", "sponsor", "mediator", "mention"]
@@ -216,10 +218,10 @@ public struct ActorRolePlugin: ClassifierPlugin {
     public func classify(_ passage: Passage, options: ClassifyOptions) -> [Decision] {
         let hits = model.lexicon.match(passage)
         var out: [Decision] = []
-        let resolved = ActorRolePlugin.mentions(passage, gazetteer)
-        let ms = resolved.map(\.mention)
+        let found = ActorRolePlugin.mentions(passage, gazetteer)
+        let ms = found.map(\.mention)
         let reading = ClauseReading(passage, hits: hits, entryCues: entryCues, mentions: ms)
-        for (n, (m, resolved)) in resolved.enumerated() {
+        for (n, (m, resolved)) in found.enumerated() {
             let (bag, votes) = ActorRolePlugin.features(passage, mentions: ms, n, reading: reading, hits: hits, lexicon: model.lexicon, gazetteer: gazetteer)
             var d = Combiner.decide(nb: nb, bag: bag, passage: passage, votes: votes, lexiconScale: ActorRolePlugin.lexiconScale,
                                     mode: options.mode, maxEvidence: options.maxEvidence, subject: m.actor)

@@ -98,10 +98,9 @@ struct ClauseReading {
         return endsWith(p, i, "ed") && length(p, i) >= 4
     }
 
-    /// A lower-case -s word right after a subject ("Iran arms them", "Erbil hosts") is a verb
-    /// unless it is one of the group nouns that follow actor names ("US bases").
-    /// A plural noun is followed by a preposition, punctuation or a conjunction ("Daesh remnants
-    /// near Tarmiyah"); a verb by its object.
+    /// Whether a lower-case -s word right after a subject is a verb ("Iran hangs protesters",
+    /// "Erbil hosts Turkish officers"): a verb is followed by its object (a determiner, a name, a
+    /// group noun), a plural noun by a preposition, punctuation or a verb ("Shia parties won").
     func isPresentVerb(_ p: Passage, _ i: Int) -> Bool {
         guard classes[i] == .other, p.tokens[i].kind == .word, !p.tokens[i].flags.contains(.capitalized),
               endsWith(p, i, "s"), !endsWith(p, i, "ss"), length(p, i) >= 4, i + 1 < p.tokens.count else { return false }
@@ -174,7 +173,7 @@ struct ClauseReading {
         var j = r
         if inSentence(j + 1), classes[j] == .punct, p.normEquals(j, ","), p.normEquals(j + 1, "who") || p.normEquals(j + 1, "which") {
             var c = j + 2
-            while inSentence(c), !(classes[c] == .punct) { c += 1 }
+            while inSentence(c), classes[c] != .punct { c += 1 }
             if inSentence(c + 1), p.normEquals(c, ",") { j = c + 1; r = j }
         }
         if inSentence(j), classes[j] == .rel, p.normEquals(j, "who") || p.normEquals(j, "which") || p.normEquals(j, "that") { j += 1 }
@@ -194,11 +193,11 @@ struct ClauseReading {
         }
 
         // Left of the noun phrase: determiners, numbers, adverbs and adjectives (an unknown word
-        // right after a determiner or preposition) are skipped; the first other word governs.
+        // right after a determiner) are skipped; the first other word governs.
         var l = m.tokens.lowerBound - 1
-        var guardSteps = 0
-        while inSentence(l), guardSteps < 5 {
-            guardSteps += 1
+        var skipped = 0
+        while inSentence(l), skipped < 5 {
+            skipped += 1
             let c = classes[l]
             if c == .det || c == .adv { l -= 1; continue }
             if c == .other, isWord(p, l), mentionAt[l] < 0, !isVerb(p, l), inSentence(l - 1), classes[l - 1] == .det { l -= 1; continue }
@@ -253,10 +252,10 @@ enum Grammar {
                 "unless", "where", "whether", "once"]),
         (.be, ["is", "are", "was", "were", "be", "been", "being", "am"]),
         (.aux, ["has", "have", "had", "having", "will", "would", "can", "could", "may", "might", "must", "shall", "should",
-                "do", "does", "did", "not", "never", "to", "also"]),
+                "do", "does", "did", "not", "never", "also"]),
         (.adv, ["then", "reportedly", "allegedly", "repeatedly", "again", "already", "now", "later", "still", "just", "finally",
                 "recently", "publicly", "openly", "directly", "even", "only", "soon", "yet", "ever", "quickly", "immediately",
-                "jointly", "eventually", "apparently", "largely", "effectively", "once", "often", "always", "quietly", "briefly",
+                "jointly", "eventually", "apparently", "largely", "effectively", "often", "always", "quietly", "briefly",
                 "swiftly", "increasingly", "initially", "subsequently", "previously", "first"]),
         // Irregular and common verbs the -ed test misses (action verbs are in the role lexicon).
         (.verb, ["said", "says", "say", "told", "tells", "took", "takes", "gave", "gives", "made", "makes", "sent", "sends",
