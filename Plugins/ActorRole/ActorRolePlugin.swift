@@ -3,10 +3,12 @@ import RhetorKit
 /// Who did what to whom: every actor mention, resolved to its canonical id, with its role
 /// (agent, target, sponsor, mediator) or `mention` when it plays none (ANNOTATION.md §3).
 ///
-/// Mentions come from the gazetteer (`corpora/actors.tsv`, longest alias first). Each mention's
-/// role comes from naive Bayes over its context (words at each position around it, the cues
-/// of the role lexicon to its left and right, passive `by`, `X-backed`, possessives, sentence
-/// position), combined with the structural rules below as lexicon votes.
+/// Mentions come from the gazetteer (`corpora/actors.tsv`, longest alias first; a leader's
+/// followers resolve to the movement). Each mention's role comes from naive Bayes over its
+/// context — the words on each side, the cues of the role lexicon to its left and right, the
+/// clause slot it fills (`ClauseReading`: subject of a predicate, object of a verb, object of
+/// a preposition, possessor), who it is (head word, actor id and type) and the sentence's
+/// event — combined with the structural rules below as lexicon votes.
 ///
 /// Lexicon categories (`Plugins/ActorRole/lexicon.tsv`): `agent-verb` (attacked, fired),
 /// `patient-verb` (was killed, targeted), `passive-by` (by), `sponsor-suffix` (backed, funded —
@@ -17,13 +19,15 @@ public struct ActorRolePlugin: ClassifierPlugin {
     public static let descriptor = PluginDescriptor(
         id: "actor-role",
         summary: "Every actor mention with its canonical id and role: agent, target, sponsor, mediator, or mention.",
-        labels: ["agent", "target", "sponsor", "mediator", "mention"], level: .perActor, version: 1,
+        labels: ["agent", "target", "sponsor", "mediator", "mention"], level: .perActor, version: 2,
         directory: "Plugins/ActorRole", corpusField: "actors",
         examples: [
             PluginExample("Iran-backed fighters fired a salvo of Katyusha rockets at Erbil on Monday night, wounding two contractors.", expect: ["iran=sponsor", "krg=target"]),
             PluginExample("Two rockets struck near the airport in Erbil late on Tuesday, the Kurdistan Region's counter-terrorism service said, blaming Kataib Hezbollah.", expect: ["kataib-hezbollah=agent"]),
             PluginExample("The convoy was ambushed by Daesh remnants near Tarmiyah.", expect: ["isis=agent"]),
             PluginExample("Qatar and the UN envoy brokered a truce between the Sadrists and the Coordination Framework.", expect: ["unami=mediator"]),
+            PluginExample("Kataib Hezbollah, which denied any involvement, fired three rockets at US forces near the airport.", expect: ["kataib-hezbollah=agent", "us-forces=target"]),
+            PluginExample("Supporters of Muqtada al-Sadr stormed the parliament building on Saturday.", expect: ["sadrists=agent", "iraqi-parliament=target"]),
         ])
 
     static let roles = ["agent", "target", "sponsor", "mediator", "mention"]
@@ -38,49 +42,101 @@ public struct ActorRolePlugin: ClassifierPlugin {
 
     /// Lidstone α, chosen by 5-fold cross-validation on the training split.
     static let defaultAlpha = 1.0
-    static let kinds = TextFeatureKind.names + ["ctx", "cue", "shape", "head"]
+    static let kinds = TextFeatureKind.names + ["ctx", "cue", "shape", "head", "slot"]
     static let contextWord: UInt8 = 5
     static let cue: UInt8 = 6
     static let shape: UInt8 = 7
     static let head: UInt8 = 8
+    static let slot: UInt8 = 9
 
     public private(set) var model: PluginModel
     private var nb: NaiveBayes
     private let gazetteer: Gazetteer
+    private let entryCues: [ClauseReading.Cue]
 
     public init(model: PluginModel) throws {
         guard let nb = model.classifier("role") else { throw RhetorError.input("actor-role model has no [nb role]; rebuild it with `rhetor train actor-role`") }
         self.model = model
         self.nb = nb
         gazetteer = try Gazetteer(rows: model.table("gazetteer"))
+        entryCues = ClauseReading.cues(model.lexicon)
     }
 
     public var knownActors: [String] { gazetteer.actors.map(\.id) }
 
+    /// The gazetteer's mentions, each resolved to the most specific id the guide asks for: a
+    /// leader's followers ("supporters of Sadr", "Sadr loyalists") are the leader's movement
+    /// (`resolved` names the rule, for evidence).
+    static func mentions(_ p: Passage, _ gazetteer: Gazetteer) -> [(mention: Gazetteer.Mention, resolved: String?)] {
+        var ms = gazetteer.mentions(in: p).map { (mention: $0, resolved: String?.none) }
+        func isFollowers(_ i: Int) -> Bool {
+            i >= 0 && i < p.tokens.count && (p.normEquals(i, "supporters") || p.normEquals(i, "followers") || p.normEquals(i, "loyalists") || p.normEquals(i, "partisans"))
+        }
+        for k in ms.indices {
+            guard let a = gazetteer.actor(ms[k].mention.actor), let parent = a.parent, personTypes.contains(a.type),
+                  let movement = gazetteer.actor(parent), movementTypes.contains(movement.type) else { continue }
+            let r = ms[k].mention.tokens
+            var span: ClosedRange<Int>? = nil
+            if r.lowerBound >= 2, p.normEquals(r.lowerBound - 1, "of"), isFollowers(r.lowerBound - 2) { span = (r.lowerBound - 2)...r.upperBound }
+            else if isFollowers(r.upperBound + 1) { span = r.lowerBound...(r.upperBound + 1) }
+            guard let s = span else { continue }
+            (ms[k].mention.start, ms[k].mention.end) = p.span(s)
+            ms[k].mention.actor = parent
+            ms[k].mention.tokens = s
+            ms[k].mention.surface = p.surface(tokens: s)
+            ms[k].resolved = "rule:followers of \(a.id) → \(parent)"
+        }
+        return ms
+    }
+    static let personTypes: Set<String> = ["religious-leader", "politician", "militia-leader"]
+    static let movementTypes: Set<String> = ["party", "militia"]
+
     /// Context features of one mention, and the structural votes.
-    static func features(_ p: Passage, mention m: Gazetteer.Mention, hits: [Lexicon.Hit], lexicon: Lexicon) -> (FeatureBag, [Vote]) {
+    static func features(_ p: Passage, mentions ms: [Gazetteer.Mention], _ n: Int, reading: ClauseReading, hits: [Lexicon.Hit],
+                         lexicon: Lexicon, gazetteer: Gazetteer) -> (FeatureBag, [Vote]) {
         var bag = FeatureBag()
         var votes: [Vote] = []
+        let m = ms[n]
         let toks = p.tokens
         let sentence = toks[m.tokens.lowerBound].sentence
-        // Positional context words within the sentence.
+        // Context words within the sentence, by side only (positions split the few examples).
         var left = 0, k = m.tokens.lowerBound - 1
         while k >= 0, left < window, toks[k].sentence == sentence {
-            if toks[k].isWordLike { left += 1; bag.tokenTagged(contextWord, k, "L\(left)") } else if left == 0 { bag.literal(shape, "Lpunct") }
+            if toks[k].isWordLike { left += 1; bag.tokenTagged(contextWord, k, "L") } else if left == 0 { bag.literal(shape, "Lpunct") }
             k -= 1
         }
         if left == 0 && k < m.tokens.lowerBound - 1 || toks[m.tokens.lowerBound].flags.contains(.sentenceStart) { bag.literal(shape, "sentence-start") }
         var right = 0
         k = m.tokens.upperBound + 1
         while k < toks.count, right < window, toks[k].sentence == sentence {
-            if toks[k].isWordLike { right += 1; bag.tokenTagged(contextWord, k, "R\(right)") } else if right == 0 { bag.literal(shape, "Rpunct") }
+            if toks[k].isWordLike { right += 1; bag.tokenTagged(contextWord, k, "R") } else if right == 0 { bag.literal(shape, "Rpunct") }
             k += 1
         }
         let last = toks[m.tokens.upperBound]
         if last.flags.contains(.possessive) { bag.literal(shape, "possessive") }
         if toks[m.tokens.lowerBound].flags.contains(.quoted) { bag.literal(shape, "quoted") }
-        // The mention's own head word, so the model learns actor-specific habits (Tehran as sponsor).
+        // Who it is: head word, id and type, so the model learns actor habits (Tehran as sponsor)
+        // and carries them across aliases and to actors it has rarely seen.
         bag.tokenTagged(head, m.tokens.upperBound, "head")
+        bag.literal(head, "actor:" + m.actor)
+        if let a = gazetteer.actor(m.actor) { bag.literal(head, "type:" + a.type) }
+        // The guide annotates an actor at its first mention; repeats rarely add a role.
+        bag.literal(shape, ms[..<n].contains { $0.actor == m.actor } ? "repeat-mention" : "first-mention")
+        // The sentence's event: is there an action at all, how many actors, is this one the first.
+        let action = hits.contains { toks[$0.tokens.lowerBound].sentence == sentence && reading.cues[$0.tokens.lowerBound].isEvent }
+        bag.literal(shape, action ? "sentence-action" : "sentence-no-action")
+        var inSentence = 0, first = true
+        for (j, o) in ms.enumerated() where toks[o.tokens.lowerBound].sentence == sentence {
+            inSentence += 1
+            if j < n { first = false }
+        }
+        bag.literal(shape, "sentence-actors:\(min(inSentence, 3))")
+        if first { bag.literal(shape, "first-in-sentence") }
+        // The clause slot it fills.
+        let s = reading.slot(p, mentions: ms, n)
+        slotFeatures(p, s, reading, &bag)
+        votes += slotVotes(p, s, reading, lexicon: lexicon)
+        let betweenParties = s.preposition >= 0 && p.normEquals(s.preposition, "between")
         // Lexicon cues in the sentence, by side and distance.
         for h in hits where toks[h.tokens.lowerBound].sentence == sentence && !h.tokens.overlaps(m.tokens) {
             let isLeft = h.tokens.upperBound < m.tokens.lowerBound
@@ -90,7 +146,7 @@ public struct ActorRolePlugin: ClassifierPlugin {
                 let entry = lexicon.entries[e]
                 let cat = entry.category
                 bag.literal(cue, "\(cat):\(isLeft ? "L" : "R"):\(near)", span: h.tokens)
-                // Structural rules, as votes.
+                // Phrase rules, as votes (verbs vote through the clause slot).
                 let adjacent = distance == 1
                 switch cat {
                 case "sponsor-suffix" where !isLeft && adjacent && toks[h.tokens.lowerBound].flags.contains(.hyphenJoined):
@@ -99,7 +155,8 @@ public struct ActorRolePlugin: ClassifierPlugin {
                     votes.append(Vote(label: 2, weight: entry.weight, tokens: h.tokens, source: "rule:\(entry.text) X → sponsor"))
                 case "passive-by" where isLeft && distance <= 2:
                     votes.append(Vote(label: 0, weight: entry.weight, tokens: h.tokens, source: "rule:passive by X → agent"))
-                case "mediator" where distance <= 4:
+                // The parties of "talks between X and Y" are not its mediators.
+                case "mediator" where distance <= 4 && !betweenParties:
                     votes.append(Vote(label: 3, weight: entry.weight, tokens: h.tokens, source: "lexicon:\(entry.text) (mediator)"))
                 case "location-prep" where isLeft && adjacent:
                     votes.append(Vote(label: mentionIndex, weight: entry.weight, tokens: h.tokens, source: "rule:\(entry.text) X → location"))
@@ -107,12 +164,6 @@ public struct ActorRolePlugin: ClassifierPlugin {
                     votes.append(Vote(label: 0, weight: entry.weight, tokens: h.tokens, source: "rule:\(entry.text) → both sides agents"))
                 case "target-prep" where isLeft && distance <= 2:
                     votes.append(Vote(label: 1, weight: entry.weight, tokens: h.tokens, source: "rule:\(entry.text) X → target"))
-                case "agent-verb" where !isLeft && distance <= 3:
-                    votes.append(Vote(label: 0, weight: entry.weight, tokens: h.tokens, source: "rule:X \(entry.text) → agent"))
-                case "agent-verb" where isLeft && distance <= 3 && !toks[h.tokens.lowerBound].flags.contains(.hyphenJoined):
-                    votes.append(Vote(label: 1, weight: entry.weight * 0.5, tokens: h.tokens, source: "rule:\(entry.text) X → target"))
-                case "patient-verb" where !isLeft && distance <= 3:
-                    votes.append(Vote(label: 1, weight: entry.weight, tokens: h.tokens, source: "rule:X \(entry.text) → target"))
                 default: break
                 }
             }
@@ -120,16 +171,64 @@ public struct ActorRolePlugin: ClassifierPlugin {
         return (bag, votes)
     }
 
+    /// Votes from the clause slot: the subject of an action verb is its agent; the subject of
+    /// its passive, of an undergoing form, or its object is the target.
+    static func slotVotes(_ p: Passage, _ s: ClauseReading.Slot, _ r: ClauseReading, lexicon: Lexicon) -> [Vote] {
+        var votes: [Vote] = []
+        if s.predicate >= 0, let (e, span) = r.entry(s.predicate, lexicon) {
+            switch r.cues[s.predicate] {
+            case .agentVerb where s.passive:
+                votes.append(Vote(label: 1, weight: e.weight, tokens: span, source: "rule:X was \(e.text) → target"))
+            case .agentVerb:
+                votes.append(Vote(label: 0, weight: e.weight, tokens: span, source: "rule:X \(e.text) → agent"))
+            case .patientVerb:
+                votes.append(Vote(label: 1, weight: e.weight, tokens: span, source: "rule:X \(e.text) → target"))
+            default: break
+            }
+        }
+        if s.governor >= 0, r.cues[s.governor] == .agentVerb, !p.tokens[s.governor].flags.contains(.hyphenJoined), let (e, span) = r.entry(s.governor, lexicon) {
+            votes.append(Vote(label: 1, weight: e.weight, tokens: span, source: "rule:\(e.text) X → target"))
+        }
+        return votes
+    }
+
+    /// The clause slot as features: the governing word itself and its lexicon class.
+    static func slotFeatures(_ p: Passage, _ s: ClauseReading.Slot, _ r: ClauseReading, _ bag: inout FeatureBag) {
+        if s.predicate >= 0 {
+            let voice = s.copula ? "copula" : s.passive ? "passive" : "active"
+            // Inside a prepositional phrase the predicate belongs to the phrase's head ("talks between X and Y stalled").
+            let inPP = s.preposition >= 0 ? "pp-" : ""
+            bag.tokenTagged(slot, s.predicate, inPP + "pred-" + voice)
+            bag.literal(slot, inPP + "subj-\(voice):" + r.cues[s.predicate].name, span: s.predicate...s.predicate)
+        }
+        if s.governor >= 0 {
+            bag.tokenTagged(slot, s.governor, "gov")
+            bag.literal(slot, "obj:" + (r.isVerb(p, s.governor) ? r.cues[s.governor].name : "other"), span: s.governor...s.governor)
+        }
+        if s.preposition >= 0 {
+            bag.tokenTagged(slot, s.preposition, "prep")
+            if s.prepositionHead >= 0 { bag.pair(slot, s.prepositionHead, s.preposition) }
+        }
+        if s.possessed >= 0 { bag.tokenTagged(slot, s.possessed, "poss") }
+        if s.modified >= 0 { bag.tokenTagged(slot, s.modified, "mod") }
+        if s.clauseStart { bag.literal(slot, s.predicate >= 0 ? "clause-start+pred" : "clause-start") }
+        if s.coordinated { bag.literal(slot, "coordinated") }
+    }
+
     public func classify(_ passage: Passage, options: ClassifyOptions) -> [Decision] {
         let hits = model.lexicon.match(passage)
         var out: [Decision] = []
-        for m in gazetteer.mentions(in: passage) {
-            let (bag, votes) = ActorRolePlugin.features(passage, mention: m, hits: hits, lexicon: model.lexicon)
+        let found = ActorRolePlugin.mentions(passage, gazetteer)
+        let ms = found.map(\.mention)
+        let reading = ClauseReading(passage, hits: hits, entryCues: entryCues, mentions: ms)
+        for (n, (m, resolved)) in found.enumerated() {
+            let (bag, votes) = ActorRolePlugin.features(passage, mentions: ms, n, reading: reading, hits: hits, lexicon: model.lexicon, gazetteer: gazetteer)
             var d = Combiner.decide(nb: nb, bag: bag, passage: passage, votes: votes, lexiconScale: ActorRolePlugin.lexiconScale,
                                     mode: options.mode, maxEvidence: options.maxEvidence, subject: m.actor)
             d.mention = m.surface
             d.start = m.start
             d.end = m.end
+            if let rule = resolved { d.evidence.insert(Evidence(start: m.start, end: m.end, text: m.surface, weight: 0, source: rule), at: 0) }
             var decisions = [d]
             // An actor can hold two roles: report a strong runner-up role too.
             if let second = d.scores.filter({ $0.0 != d.label && $0.0 != "mention" }).max(by: { $0.1 < $1.1 }),
@@ -159,9 +258,10 @@ public struct ActorRolePlugin: ClassifierPlugin {
             throw RhetorError.usage("actor-role takes actor=role, role one of \(ActorRolePlugin.roles.joined(separator: ", "))")
         }
         let hits = model.lexicon.match(passage)
-        let ms = gazetteer.mentions(in: passage).filter { $0.actor == actor }
-        guard let m = ms.first else { throw RhetorError.usage("no mention of '\(actor)' in the last passage") }
-        nb.add(ActorRolePlugin.features(passage, mention: m, hits: hits, lexicon: model.lexicon).0, passage: passage, label: c)
+        let ms = ActorRolePlugin.mentions(passage, gazetteer).map(\.mention)
+        guard let n = ms.firstIndex(where: { $0.actor == actor }) else { throw RhetorError.usage("no mention of '\(actor)' in the last passage") }
+        let reading = ClauseReading(passage, hits: hits, entryCues: entryCues, mentions: ms)
+        nb.add(ActorRolePlugin.features(passage, mentions: ms, n, reading: reading, hits: hits, lexicon: model.lexicon, gazetteer: gazetteer).0, passage: passage, label: c)
         model.setClassifier("role", nb)
     }
 
@@ -171,14 +271,16 @@ public struct ActorRolePlugin: ClassifierPlugin {
         model.setMeta("alpha", formatNumber(options.alpha ?? defaultAlpha))
         model.tables.append(("gazetteer", options.gazetteer.rows))
         let gazetteer = options.gazetteer
+        let entryCues = ClauseReading.cues(lexicon)
         var nb = NaiveBayes(classes: roles, kinds: kinds, alpha: options.alpha ?? defaultAlpha, variant: .complement)
         let analyzer = Analyzer()
         for r in corpus.records where r.hasActorAnnotation {
             let p = analyzer.analyze(r.text)
             let hits = lexicon.match(p)
-            let ms = gazetteer.mentions(in: p)
-            for (m, labels) in zip(ms, RoleAlignment.align(ms.map { ($0.actor, $0.start..<$0.end) }, gold: r.actors, text: r.text)) {
-                let bag = features(p, mention: m, hits: hits, lexicon: lexicon).0
+            let ms = mentions(p, gazetteer).map(\.mention)
+            let reading = ClauseReading(p, hits: hits, entryCues: entryCues, mentions: ms)
+            for (n, labels) in RoleAlignment.align(ms.map { ($0.actor, $0.start..<$0.end) }, gold: r.actors, text: r.text).enumerated() {
+                let bag = features(p, mentions: ms, n, reading: reading, hits: hits, lexicon: lexicon, gazetteer: gazetteer).0
                 for l in labels { nb.add(bag, passage: p, label: nb.classIndex(l)!, weight: 1 / Double(labels.count)) }
             }
         }

@@ -14,10 +14,14 @@ struct Eval: ParsableCommand {
     @Option(help: "k-fold cross-validation on the training corpus instead of the held-out split.") var folds: Int?
     @Flag(help: "Machine-readable output.") var json = false
     @Option(help: "Lidstone smoothing α (default: the plugin's own).") var alpha: Double?
+    /// Tuning aid: lists each training record the combined mode gets wrong (per-actor plugins,
+    /// cross-validation only, so held-out errors are never read while tuning).
+    @Flag(help: .hidden) var errors = false
 
     func validate() throws {
         if let k = folds, k < 2 { throw ValidationError("--folds must be at least 2") }
         if folds != nil && test != nil { throw ValidationError("pass --folds or --test, not both") }
+        if errors && folds == nil { throw ValidationError("--errors lists cross-validation errors only; pass --folds") }
     }
 
     func run() throws {
@@ -57,6 +61,21 @@ struct Eval: ParsableCommand {
         }
     }
 
+    /// One record whose (actor, role) pairs differ from the gold ones.
+    static func printError(_ r: CorpusRecord, _ decisions: [Decision]) {
+        let gold = Set(r.actors.map { "\($0.actor)=\($0.role)" })
+        let predicted = Set(decisions.filter { $0.label != "mention" }.map { "\($0.subject ?? "")=\($0.label)" })
+        guard gold != predicted else { return }
+        var out = "── \(r.id) \(r.origin)\n  \(r.text)\n"
+        out += "  gold: " + r.actors.map { "\($0.actor)=\($0.role) «\($0.mention)»" }.joined(separator: " · ") + "\n"
+        for d in decisions {
+            let ev = d.evidence.prefix(4).map { "\($0.source) \(String(format: "%+.2f", $0.weight))" }.joined(separator: "; ")
+            out += "  pred: \(d.subject ?? "") «\(d.mention ?? "")» → \(d.label) \(String(format: "%.2f", d.confidence))   \(ev)\n"
+        }
+        out += "  missed: " + gold.subtracting(predicted).sorted().joined(separator: " ") + "   extra: " + predicted.subtracting(gold).sorted().joined(separator: " ")
+        print(out)
+    }
+
     func stratum(_ r: CorpusRecord, _ d: PluginDescriptor) -> String {
         switch d.level {
         case .passage: return r.field(d.corpusField)?.scalarText ?? ""
@@ -72,7 +91,9 @@ struct Eval: ParsableCommand {
         case .swift(let t): plugin = try t.init(model: model)
         case .dataOnly: plugin = try DataOnlyPlugin(model: model)
         }
-        var out = ScoringMode.allCases.map { Evaluator.evaluate(plugin, on: test, mode: $0) }
+        var out = ScoringMode.allCases.map { mode in
+            Evaluator.evaluate(plugin, on: test, mode: mode, observe: errors && mode == .combined ? { Eval.printError($0, $1) } : nil)
+        }
         if entry.descriptor.level != .perActor {
             out.append(Evaluator.majority(entry.descriptor, train: train, test: test))
             out.append(Evaluator.evaluate(BagOfWordsBaseline(descriptor: entry.descriptor, train: train), on: test, mode: .model, name: "bag-of-words NB"))

@@ -8,12 +8,12 @@ public enum EvalReport {
         switch main.level {
         case .perTarget: out += "  (F_avg = mean F1 of favor and against)\n"
         case .passage: out += "  (macro-F1)" + (main.matrix("all")?.labels.contains("none") == true ? "   binary F1 (any vs none)" : "") + "\n"
-        case .perActor: out += "  (role micro-F1)   mention P / R\n"
+        case .perActor: out += "  (role micro-F1)   mention P / R   role-bearing P\n"
         }
         for r in results {
             var line = r.mode.padding(toLength: 25, withPad: " ", startingAt: 0) + fixed(r.headline)
             if r.level == .passage, let m = r.matrix("all"), m.labels.contains("none") { line += "                  " + fixed(m.binary(negative: "none").f1) }
-            if r.level == .perActor { line += "                 " + fixed(r.mentions.scores.precision) + " / " + fixed(r.mentionRecall) }
+            if r.level == .perActor { line += "                 " + fixed(r.mentionPrecision) + " / " + fixed(r.mentionRecall) + "   " + fixed(r.roleBearingPrecision) }
             out += line + "\n"
         }
         out += "\nCombined model in detail:\n"
@@ -32,8 +32,10 @@ public enum EvalReport {
             if main.level == .perTarget { out += "\n  per target:\n" }
         }
         if main.level == .perActor {
-            let m = combined.mentions.scores, p = combined.pairs.scores
-            out += "\n  mention detection: precision \(fixed(m.precision)) (actors detected with a role that are annotated), recall \(fixed(combined.mentionRecall)) (annotated mentions detected)\n"
+            let c = combined, p = combined.pairs.scores
+            out += "\n  mention detection: precision \(fixed(c.mentionPrecision)) (detected mentions on an annotated mention that resolve to its id, \(c.mentionsResolved)/\(c.mentionsOnAnnotated);"
+            out += " \(c.mentionsUnannotated) other detected mentions overlap no annotation and are not judged), recall \(fixed(c.mentionRecall)) (annotated mentions detected)\n"
+            out += "  role-bearing precision \(fixed(c.roleBearingPrecision)) (actors detected with a role that are annotated)\n"
             out += "  (actor, role) pairs: precision \(fixed(p.precision)) recall \(fixed(p.recall)) micro-F1 \(fixed(p.f1))\n"
         }
         return out
@@ -54,7 +56,9 @@ public enum EvalReport {
             obj.append(("matrix:" + name, .object(o)))
         }
         if r.level == .perActor {
-            obj.append(("mention_precision", .number(round4(r.mentions.scores.precision))))
+            obj.append(("mention_precision", .number(round4(r.mentionPrecision))))
+            obj.append(("mentions_unannotated", .number(Double(r.mentionsUnannotated))))
+            obj.append(("role_bearing_precision", .number(round4(r.roleBearingPrecision))))
             obj.append(("mention_recall", .number(round4(r.mentionRecall))))
             obj.append(("role_micro_f1", .number(round4(r.pairs.scores.f1))))
         }

@@ -5,11 +5,17 @@ public struct EvalResult: Sendable {
     public var mode: String
     /// Passage level: one matrix. Per target: one per target plus "all" pooled. Per actor: roles on matched mentions.
     public var matrices: [(String, ConfusionMatrix)] = []
-    /// Per actor: mention detection and (actor, role) pairs.
-    /// Per actor: role-bearing detected actors against annotated actors (precision), and
-    /// annotated actors whose annotated mention detection finds (`mentionsFound`, for recall).
+    /// Per actor, role-bearing precision: actors given a role against annotated actors. It mixes
+    /// detection with the role decision (the guide annotates only actors that play a role), so
+    /// it is reported beside detection precision, not as it.
     public var mentions = SetScore()
+    /// Annotated actors whose annotated mention detection finds (recall over `mentions.gold`).
     public var mentionsFound = 0
+    /// Detection precision: detected mentions that overlap an annotated mention
+    /// (`mentionsOnAnnotated`), and those of them resolved to the annotated id
+    /// (`mentionsResolved`). Detected mentions overlapping no annotation cannot be judged (an
+    /// unannotated actor may be merely mentioned) and are only counted (`mentionsUnannotated`).
+    public var mentionsOnAnnotated = 0, mentionsResolved = 0, mentionsUnannotated = 0
     public var pairs = SetScore()
     public var records = 0
 
@@ -19,6 +25,7 @@ public struct EvalResult: Sendable {
         }
         mentions.truePositives += o.mentions.truePositives; mentions.predicted += o.mentions.predicted; mentions.gold += o.mentions.gold
         mentionsFound += o.mentionsFound
+        mentionsOnAnnotated += o.mentionsOnAnnotated; mentionsResolved += o.mentionsResolved; mentionsUnannotated += o.mentionsUnannotated
         pairs.truePositives += o.pairs.truePositives; pairs.predicted += o.pairs.predicted; pairs.gold += o.pairs.gold
         records += o.records
     }
@@ -26,6 +33,8 @@ public struct EvalResult: Sendable {
     public func matrix(_ name: String) -> ConfusionMatrix? { matrices.first { $0.0 == name }?.1 }
 
     public var mentionRecall: Double { mentions.gold == 0 ? 0 : Double(mentionsFound) / Double(mentions.gold) }
+    public var mentionPrecision: Double { mentionsOnAnnotated == 0 ? 0 : Double(mentionsResolved) / Double(mentionsOnAnnotated) }
+    public var roleBearingPrecision: Double { mentions.scores.precision }
 
     /// The figure the plugin is judged by: F_avg (stance), macro-F1 (passage), role micro-F1 (actors).
     public var headline: Double {
@@ -38,8 +47,10 @@ public struct EvalResult: Sendable {
 }
 
 public enum Evaluator {
-    /// Runs `classify` over the test records and compares with their gold labels.
-    public static func evaluate(_ plugin: any PluginInstance, on test: Corpus, mode: ScoringMode, name: String? = nil) -> EvalResult {
+    /// Runs `classify` over the test records and compares with their gold labels; `observe`
+    /// sees every scored record with its decisions (error listings).
+    public static func evaluate(_ plugin: any PluginInstance, on test: Corpus, mode: ScoringMode, name: String? = nil,
+                                observe: ((CorpusRecord, [Decision]) -> Void)? = nil) -> EvalResult {
         var options = ClassifyOptions()
         options.mode = mode
         options.allTargets = true
@@ -77,9 +88,20 @@ public enum Evaluator {
             for r in test.records where r.hasActorAnnotation {
                 let p = analyzer.analyze(r.text)
                 let decisions = plugin.classify(p, options: options)
+                observe?(r, decisions)
                 // Mention detection, per actor (the guide annotates an actor once, at its first
-                // mention): role-bearing detected actors against annotated actors (precision), and
-                // annotated mentions that detection finds with any label (recall).
+                // mention): annotated mentions that detection finds with any label (recall);
+                // detected mentions on an annotated mention that carry its id (precision);
+                // role-bearing detected actors against annotated actors (role-bearing precision).
+                let goldSpans = r.actors.compactMap { g in RoleAlignment.span(of: g.mention, in: r.text).map { (g.actor, $0) } }
+                var seenSpans: Set<Int> = []
+                for dec in decisions {
+                    guard let s = dec.start, let e = dec.end, seenSpans.insert(s).inserted else { continue }
+                    let over = goldSpans.filter { $0.1.overlaps(s..<e) }
+                    if over.isEmpty { result.mentionsUnannotated += 1; continue }
+                    result.mentionsOnAnnotated += 1
+                    if over.contains(where: { $0.0 == dec.subject }) { result.mentionsResolved += 1 }
+                }
                 let goldActors = Set(r.actors.map(\.actor))
                 let predictedActors = Set(decisions.filter { $0.label != "mention" }.compactMap(\.subject))
                 result.mentions.add(gold: goldActors, predicted: predictedActors)

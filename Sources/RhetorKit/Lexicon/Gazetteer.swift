@@ -64,18 +64,29 @@ public struct Gazetteer: Sendable {
         return out
     }
 
-    /// Every alias mention, longest match first; acronyms only in capitals, common-word
-    /// aliases only capitalised. Pronouns are never guessed.
+    /// Every alias mention: overlapping candidates are taken longest first, so "the State of Law
+    /// Coalition" is not read as "the state" + "of Law Coalition";
+    /// acronyms only in capitals, common-word aliases only capitalised. Pronouns are never guessed.
     public func mentions(in p: Passage) -> [Mention] {
-        var out: [Mention] = []
-        for hit in aliases.match(p) {
+        var candidates: [(hit: Lexicon.Hit, entry: Int)] = []
+        for hit in aliases.matchEverywhere(p) {
             // An alias phrase may belong to one actor only; the first listed wins.
             guard let entryIndex = hit.entries.first(where: { accept(aliases.entries[$0], p, hit.tokens) }) else { continue }
-            let e = aliases.entries[entryIndex]
-            let (s, t) = p.span(hit.tokens)
-            out.append(Mention(actor: e.category, tokens: hit.tokens, start: s, end: t, surface: p.surface(tokens: hit.tokens)))
+            candidates.append((hit, entryIndex))
         }
-        return out
+        var taken = [Bool](repeating: false, count: p.tokens.count)
+        var chosen: [(hit: Lexicon.Hit, entry: Int)] = []
+        // Longest first; between equals the later one, whose head noun ends the phrase ("the State
+        // Department" is the department, not "the state").
+        for c in candidates.sorted(by: { ($0.hit.tokens.count, $0.hit.tokens.lowerBound) > ($1.hit.tokens.count, $1.hit.tokens.lowerBound) })
+        where !c.hit.tokens.contains(where: { taken[$0] }) {
+            for k in c.hit.tokens { taken[k] = true }
+            chosen.append(c)
+        }
+        return chosen.sorted { $0.hit.tokens.lowerBound < $1.hit.tokens.lowerBound }.map { c in
+            let (s, t) = p.span(c.hit.tokens)
+            return Mention(actor: aliases.entries[c.entry].category, tokens: c.hit.tokens, start: s, end: t, surface: p.surface(tokens: c.hit.tokens))
+        }
     }
 
     private func accept(_ e: Lexicon.Entry, _ p: Passage, _ r: ClosedRange<Int>) -> Bool {

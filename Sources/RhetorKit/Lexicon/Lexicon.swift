@@ -135,21 +135,32 @@ public struct Lexicon: Sendable {
         var hits: [Hit] = []
         var i = 0
         while i < ids.count {
-            var node = 0, j = i
-            var best: (end: Int, node: Int)? = nil
-            while j < ids.count, ids[j] >= 0, let next = child(node, ids[j]) {
-                node = Int(next)
-                if !terminal[node].isEmpty { best = (j, node) }
-                j += 1
-            }
-            if let b = best {
-                hits.append(Hit(entries: terminal[b.node], tokens: i...b.end))
-                i = b.end + 1
+            if let h = longest(at: i, ids) {
+                hits.append(h)
+                i = h.tokens.upperBound + 1
             } else {
                 i += 1
             }
         }
         return hits
+    }
+
+    /// The longest match starting at each token, overlaps included (callers choose among them).
+    public func matchEverywhere(_ p: Passage) -> [Hit] {
+        let ids = wordIDs(p)
+        return ids.indices.compactMap { longest(at: $0, ids) }
+    }
+
+    @inline(__always)
+    private func longest(at i: Int, _ ids: [Int32]) -> Hit? {
+        var node = 0, j = i
+        var best: (end: Int, node: Int)? = nil
+        while j < ids.count, ids[j] >= 0, let next = child(node, ids[j]) {
+            node = Int(next)
+            if !terminal[node].isEmpty { best = (j, node) }
+            j += 1
+        }
+        return best.map { Hit(entries: terminal[$0.node], tokens: i...$0.end) }
     }
 
     /// The lexicon as file text (entries in their original order), for model files.
