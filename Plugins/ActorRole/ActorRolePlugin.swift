@@ -225,6 +225,13 @@ public struct ActorRolePlugin: ClassifierPlugin {
             let (bag, votes) = ActorRolePlugin.features(passage, mentions: ms, n, reading: reading, hits: hits, lexicon: model.lexicon, gazetteer: gazetteer)
             var d = Combiner.decide(nb: nb, bag: bag, passage: passage, votes: votes, lexiconScale: ActorRolePlugin.lexiconScale,
                                     mode: options.mode, maxEvidence: options.maxEvidence, subject: m.actor)
+            // ANNOTATION.md's convention: `X-backed`, `X-supplied`… make X a sponsor, whatever the model says.
+            let convention = votes.first { $0.source.hasPrefix("rule:X-") }
+            if let rule = convention, d.label != "sponsor" {
+                d.label = "sponsor"
+                d.confidence = d.scores.first { $0.0 == "sponsor" }?.1 ?? 0
+                d.evidence.insert(Evidence(passage, tokens: rule.tokens, weight: rule.weight, source: rule.source + " (convention)"), at: 0)
+            }
             d.mention = m.surface
             d.start = m.start
             d.end = m.end
@@ -232,7 +239,7 @@ public struct ActorRolePlugin: ClassifierPlugin {
             var decisions = [d]
             // An actor can hold two roles: report a strong runner-up role too.
             if let second = d.scores.filter({ $0.0 != d.label && $0.0 != "mention" }).max(by: { $0.1 < $1.1 }),
-               d.label != "mention", second.1 >= ActorRolePlugin.secondRoleThreshold {
+               d.label != "mention", convention == nil, second.1 >= ActorRolePlugin.secondRoleThreshold {
                 var d2 = d
                 d2.label = second.0
                 d2.confidence = second.1

@@ -111,9 +111,6 @@ public struct Catalog: Sendable {
         guard FileManager.default.fileExists(atPath: e.descriptor.directory) else {
             throw RhetorError.input("\(e.descriptor.directory) not found in \(cwd): training reads the plugin's lexicon and \(Catalog.gazetteerPath) from the repository root; run `rhetor train` there (the --corpus files may live anywhere)")
         }
-        guard FileManager.default.fileExists(atPath: Catalog.gazetteerPath) else {
-            throw RhetorError.input("\(Catalog.gazetteerPath) not found in \(cwd): run `rhetor train` from the repository root")
-        }
         var options = TrainingOptions()
         options.alpha = alpha
         options.gazetteer = try gazetteer ?? Catalog.loadGazetteer()
