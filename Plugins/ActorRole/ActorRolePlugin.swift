@@ -122,11 +122,12 @@ public struct ActorRolePlugin: ClassifierPlugin {
 
     public func classify(_ passage: Passage, options: ClassifyOptions) -> [Decision] {
         let hits = model.lexicon.match(passage)
+        let resolver = FeatureResolver()
         var out: [Decision] = []
         for m in gazetteer.mentions(in: passage) {
             let (bag, votes) = ActorRolePlugin.features(passage, mention: m, hits: hits, lexicon: model.lexicon)
             var d = Combiner.decide(nb: nb, bag: bag, passage: passage, votes: votes, lexiconScale: ActorRolePlugin.lexiconScale,
-                                    mode: options.mode, maxEvidence: options.maxEvidence, subject: m.actor)
+                                    mode: options.mode, maxEvidence: options.maxEvidence, subject: m.actor, resolver: resolver)
             d.mention = m.surface
             d.start = m.start
             d.end = m.end

@@ -88,14 +88,6 @@ public struct NaiveBayes: Sendable {
         UInt64(kind) << 56 | UInt64(UInt32(bitPattern: a) & 0x0FFF_FFFF) << 28 | UInt64(UInt32(bitPattern: b) & 0x0FFF_FFFF)
     }
 
-    /// Resolves an atom to a vocabulary id: -1 none, -2 unknown (feature cannot exist).
-    @inline(__always)
-    private func resolve(_ atom: Int32, _ bag: FeatureBag, _ p: Passage) -> Int32 {
-        if atom == -1 { return 0x0FFF_FFFF }
-        let id = atom >= 0 ? vocabulary.lookup(p, Int(atom)) : vocabulary.lookup(bag.literals[Int(-2 - atom)])
-        return id < 0 ? -2 : id
-    }
-
     private mutating func internAtom(_ atom: Int32, _ bag: FeatureBag, _ p: Passage) -> Int32 {
         if atom == -1 { return 0x0FFF_FFFF }
         if atom >= 0 {
@@ -174,34 +166,52 @@ public struct NaiveBayes: Sendable {
         public var best: Int { probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0 }
     }
 
+    public typealias Row = (f: Int, value: Double, item: Int)
+
     /// Resolved feature rows of a bag: (feature index, value, bag item index).
-    public func resolve(_ bag: FeatureBag, passage: Passage) -> [(f: Int, value: Double, item: Int)] {
-        var rows: [(f: Int, value: Double, item: Int)] = []
+    public func resolve(_ bag: FeatureBag, passage: Passage) -> [Row] {
+        let r = FeatureResolver()
+        resolve(bag, passage: passage, into: r)
+        return r.rows
+    }
+
+    /// `resolve`, into `r.rows`; token ids stay cached in `r` for the next model that shares
+    /// this one's vocabulary.
+    public func resolve(_ bag: FeatureBag, passage: Passage, into r: FeatureResolver) {
+        r.prepare(passage, vocabulary: vocabulary.storageKey)
+        // Worked on outside the class (no exclusivity check per access), then handed back.
+        var tokenIDs = r.tokenIDs, rows = r.rows
+        r.tokenIDs = []; r.rows = []
+        defer { r.tokenIDs = tokenIDs; r.rows = rows }
+        rows.removeAll(keepingCapacity: true)
         rows.reserveCapacity(bag.items.count)
-        // A token is an atom of several items (its word, two bigrams, position tags): look each
-        // token and literal up once per bag (-3 = not looked up yet).
-        var tokenIDs = [Int32](repeating: -3, count: passage.tokens.count)
-        var literalIDs = [Int32](repeating: -3, count: bag.literals.count)
-        @inline(__always) func atom(_ x: Int32) -> Int32 {
-            if x == -1 { return 0x0FFF_FFFF }
-            if x >= 0 {
-                let k = Int(x)
-                if tokenIDs[k] == -3 { let id = vocabulary.lookup(passage, k); tokenIDs[k] = id < 0 ? -2 : id }
-                return tokenIDs[k]
+        // A token is an atom of several items (its word, two bigrams, position tags): each token
+        // and literal is looked up once (-3 = not looked up yet, -2 = not in the vocabulary).
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: bag.literals.count) { literalIDs in
+            literalIDs.initialize(repeating: -3)
+            tokenIDs.withUnsafeMutableBufferPointer { tokenIDs in
+                @inline(__always) func atom(_ x: Int32) -> Int32 {
+                    if x == -1 { return 0x0FFF_FFFF }
+                    if x >= 0 {
+                        let k = Int(x)
+                        if tokenIDs[k] == -3 { let id = vocabulary.lookup(passage, k); tokenIDs[k] = id < 0 ? -2 : id }
+                        return tokenIDs[k]
+                    }
+                    let k = Int(-2 - x)
+                    if literalIDs[k] == -3 { let id = vocabulary.lookup(bag.literals[k]); literalIDs[k] = id < 0 ? -2 : id }
+                    return literalIDs[k]
+                }
+                bag.items.withUnsafeBufferPointer { items in
+                    for n in items.indices {
+                        let a = atom(items[n].a)
+                        if a == -2 { continue }
+                        let b = atom(items[n].b)
+                        if b == -2 { continue }
+                        if let f = featureIndex[NaiveBayes.key(items[n].kind, a, b)] { rows.append((Int(f), items[n].value, n)) }
+                    }
+                }
             }
-            let k = Int(-2 - x)
-            if literalIDs[k] == -3 { let id = vocabulary.lookup(bag.literals[k]); literalIDs[k] = id < 0 ? -2 : id }
-            return literalIDs[k]
         }
-        for n in bag.items.indices {
-            let item = bag.items[n]
-            let a = atom(item.a)
-            if a == -2 { continue }
-            let b = atom(item.b)
-            if b == -2 { continue }
-            if let f = featureIndex[NaiveBayes.key(item.kind, a, b)] { rows.append((Int(f), item.value, n)) }
-        }
-        return rows
     }
 
     public func logPrior(_ c: Int) -> Double {
@@ -220,7 +230,7 @@ public struct NaiveBayes: Sendable {
         predict(rows: resolve(bag, passage: passage))
     }
 
-    public func predict(rows: [(f: Int, value: Double, item: Int)]) -> Prediction {
+    public func predict(rows: [Row]) -> Prediction {
         let n = classes.count
         var jll = (0..<n).map { variant == .multinomial ? logPrior($0) : 0 }
         // The same sums as `jll[c] += r.value * weight(r.f, c)`, without per-access checks.
@@ -242,14 +252,14 @@ public struct NaiveBayes: Sendable {
     }
 
     /// Each resolved feature's pull toward `label` against `other`, largest first.
-    public func contributions(rows: [(f: Int, value: Double, item: Int)], label: Int, other: Int) -> [(item: Int, weight: Double)] {
+    public func contributions(rows: [Row], label: Int, other: Int) -> [(item: Int, weight: Double)] {
         rows.map { ($0.item, $0.value * (weight($0.f, label) - weight($0.f, other))) }
             .sorted { $0.weight > $1.weight }
     }
 
     /// The first `k` of `contributions(rows:label:other:)`, without sorting them all: the same
     /// items in the same order (ties keep row order, as the stable sort does).
-    public func topContributions(rows: [(f: Int, value: Double, item: Int)], label: Int, other: Int, k: Int) -> [(item: Int, weight: Double)] {
+    public func topContributions(rows: [Row], label: Int, other: Int, k: Int) -> [(item: Int, weight: Double)] {
         guard k > 0 else { return [] }
         var top: [(item: Int, weight: Double)] = []
         top.reserveCapacity(k + 1)
@@ -287,13 +297,40 @@ public struct NaiveBayes: Sendable {
         return s
     }
 
-    /// The name a bag item would have as a feature (for evidence of unresolved items too).
-    public static func itemName(_ item: FeatureBag.Item, bag: FeatureBag, passage: Passage, kinds: [String]) -> String {
-        func atom(_ x: Int32) -> String { x >= 0 ? passage.norm(Int(x)) : bag.literals[Int(-2 - x)] }
-        var s = kinds[Int(item.kind)] + ":" + atom(item.a)
-        if item.b != -1 { s += " " + atom(item.b) }
-        return s
+    /// The name a bag item would have as a feature (for evidence of unresolved items too),
+    /// after `prefix`; built in one allocation.
+    public static func itemName(_ item: FeatureBag.Item, bag: FeatureBag, passage: Passage, kinds: [String], prefix: StaticString = "") -> String {
+        var kind = kinds[Int(item.kind)]
+        var a = atomText(item.a, bag), b = atomText(item.b, bag)
+        return kind.withUTF8 { k in
+            a.withUTF8 { la in
+                b.withUTF8 { lb in
+                    passage.normalized.withUnsafeBufferPointer { norm in
+                        func bytes(_ x: Int32, _ literal: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+                            guard x >= 0 else { return literal }
+                            let t = passage.tokens[Int(x)]
+                            return UnsafeBufferPointer(rebasing: norm[Int(t.normStart)..<Int(t.normEnd)])
+                        }
+                        let pa = bytes(item.a, la), pb = bytes(item.b, lb)
+                        let count = prefix.utf8CodeUnitCount + k.count + 1 + pa.count + (item.b != -1 ? 1 + pb.count : 0)
+                        return String(unsafeUninitializedCapacity: count) { out in
+                            var o = 0
+                            func put(_ p: UnsafeBufferPointer<UInt8>) { for x in p { out[o] = x; o += 1 } }
+                            put(UnsafeBufferPointer(start: prefix.utf8Start, count: prefix.utf8CodeUnitCount))
+                            put(k)
+                            out[o] = UInt8(ascii: ":"); o += 1
+                            put(pa)
+                            if item.b != -1 { out[o] = UInt8(ascii: " "); o += 1; put(pb) }
+                            return o
+                        }
+                    }
+                }
+            }
+        }
     }
+
+    /// A literal atom's text; empty for token atoms and none (their bytes come from the passage).
+    private static func atomText(_ x: Int32, _ bag: FeatureBag) -> String { x <= -2 ? bag.literals[Int(-2 - x)] : "" }
 
     /// Rows for the model file: (kind, a, b, counts per class), sorted for byte-stable output.
     /// A copy keeping only features seen at least `minCount` times in all (feature selection:
@@ -352,6 +389,36 @@ public struct NaiveBayes: Sendable {
     }
 
     mutating func setDocs(_ docs: [Double]) { classDocs = docs }
+
+    /// Takes a vocabulary that extends this model's own (the same ids, more words): models
+    /// loaded together share one, so a passage's words are looked up once for all of them.
+    mutating func adoptVocabulary(_ v: TokenTable) {
+        precondition(v.count >= vocabulary.count)
+        vocabulary = v
+    }
+}
+
+/// The scratch state of resolving one passage's feature bags (see `NaiveBayes.resolve(_:passage:into:)`).
+/// Make one per passage and classify call: it is neither shared nor thread-safe.
+public final class FeatureResolver {
+    var passageKey: UnsafeRawPointer?
+    var vocabularyKey: UnsafeRawPointer?
+    var tokenIDs: [Int32] = []
+    public internal(set) var rows: [NaiveBayes.Row] = []
+
+    public init() {}
+
+    /// Keeps the cached token ids when the passage and the vocabulary are the ones they were
+    /// looked up for.
+    func prepare(_ p: Passage, vocabulary: UnsafeRawPointer?) {
+        let key = p.tokens.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
+        if key != passageKey || vocabulary != vocabularyKey || tokenIDs.count != p.tokens.count {
+            passageKey = key
+            vocabularyKey = vocabulary
+            tokenIDs.removeAll(keepingCapacity: true)
+            tokenIDs.append(contentsOf: repeatElement(-3, count: p.tokens.count))
+        }
+    }
 }
 
 public func softmax(_ xs: [Double]) -> [Double] {

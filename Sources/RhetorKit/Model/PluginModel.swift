@@ -115,12 +115,16 @@ public struct PluginModel: Sendable {
         var lexiconStart = 0
         var currentNB: (name: String, classes: [String], kinds: [String], variant: NaiveBayes.Variant, alpha: Double, nb: NaiveBayes?)? = nil
         var currentTable: (String, [[String]])? = nil
+        // One vocabulary for all the model's classifiers (ids only grow, so each stays valid):
+        // a passage's words are then looked up once for all of them.
+        var words = TokenTable()
 
         func finishSection() throws {
             if let t = currentTable { tables.append(t); currentTable = nil }
             if var c = currentNB {
                 if c.nb == nil { c.nb = NaiveBayes(classes: c.classes, kinds: c.kinds, alpha: c.alpha, variant: c.variant) }
                 c.nb!.refreshAll()
+                words = c.nb!.vocabulary
                 classifiers.append((c.name, c.nb!))
                 currentNB = nil
             }
@@ -178,6 +182,7 @@ public struct PluginModel: Sendable {
                     let docs = cells.dropFirst().compactMap { Double($0) }
                     guard docs.count == nb.classes.count else { throw corrupt("line \(lineNo): docs has \(docs.count) values for \(nb.classes.count) classes") }
                     nb.setDocs(docs)
+                    nb.adoptVocabulary(words)
                     currentNB!.nb = nb
                 case "f":
                     guard currentNB!.nb != nil, cells.count == 4 + currentNB!.classes.count else { throw corrupt("line \(lineNo): malformed feature row") }
@@ -197,6 +202,7 @@ public struct PluginModel: Sendable {
             }
         }
         try finishSection()
+        for k in classifiers.indices { classifiers[k].1.adoptVocabulary(words) }
         guard !pluginID.isEmpty else { throw corrupt("no plugin id in [meta]") }
         lexicon = try Lexicon(parsing: (Array(repeating: "#", count: lexiconStart) + lexiconLines.map(String.init)).joined(separator: "\n"), name: name)
     }

@@ -38,23 +38,31 @@ public struct TokenTable: Sendable {
     @inline(__always)
     public func lookup(_ buf: [UInt8], _ a: Int, _ b: Int) -> Int32 {
         precondition(a >= 0 && a <= b && b <= buf.count)
-        // Hot path of every model and lexicon: raw pointers, one bounds check above.
         if a == b { return lookupEmpty() }
-        return buf.withUnsafeBufferPointer { p -> Int32 in
-            let base = p.baseAddress!
-            var h: UInt64 = 0xcbf29ce484222325                   // FNV-1a, as `hash`
-            var k = a
-            while k < b { h = (h ^ UInt64(base[k])) &* 0x100000001b3; k += 1 }
-            return slots.withUnsafeBufferPointer { sl in
-                hashes.withUnsafeBufferPointer { hs in
-                    let mask = sl.count - 1
-                    var s = Int(truncatingIfNeeded: h) & mask
-                    while true {
-                        let id = sl[s]
-                        if id < 0 { return -1 }
-                        if hs[Int(id)] == h && equal(Int(id), base + a, b - a) { return id }
-                        s = (s + 1) & mask
-                    }
+        return buf.withUnsafeBufferPointer { p in lookup(hash: TokenTable.hash(p, a, b), p.baseAddress! + a, b - a) }
+    }
+
+    @inline(__always)
+    static func hash(_ p: UnsafeBufferPointer<UInt8>, _ a: Int, _ b: Int) -> UInt64 {
+        var h: UInt64 = 0xcbf29ce484222325                   // FNV-1a, as `hash`
+        var k = a
+        while k < b { h = (h ^ UInt64(p[k])) &* 0x100000001b3; k += 1 }
+        return h
+    }
+
+    /// The id of the `n` bytes at `p` whose `hash` is `h`, or -1: the hot path of every model
+    /// and lexicon (passages carry their tokens' hashes, so nothing is hashed twice).
+    @inline(__always)
+    public func lookup(hash h: UInt64, _ p: UnsafePointer<UInt8>, _ n: Int) -> Int32 {
+        slots.withUnsafeBufferPointer { sl in
+            hashes.withUnsafeBufferPointer { hs in
+                let mask = sl.count - 1
+                var s = Int(truncatingIfNeeded: h) & mask
+                while true {
+                    let id = sl[s]
+                    if id < 0 { return -1 }
+                    if hs[Int(id)] == h && equal(Int(id), p, n) { return id }
+                    s = (s + 1) & mask
                 }
             }
         }
@@ -84,25 +92,20 @@ public struct TokenTable: Sendable {
     @inline(__always)
     public func lookup(_ p: Passage, _ i: Int) -> Int32 {
         let t = p.tokens[i]
-        return lookup(p.normalized, Int(t.normStart), Int(t.normEnd))
+        let a = Int(t.normStart), n = Int(t.normEnd) - a
+        if n == 0 { return lookupEmpty() }
+        return p.normalized.withUnsafeBufferPointer { lookup(hash: p.hashes[i], $0.baseAddress! + a, n) }
     }
 
+    /// The id of a string, or -1 (no copy of its bytes).
     public func lookup(_ s: String) -> Int32 {
-        let b = Array(s.utf8)
-        return lookup(b, 0, b.count)
+        var s = s
+        return s.withUTF8 { b in b.isEmpty ? lookupEmpty() : lookup(hash: TokenTable.hash(b, 0, b.count), b.baseAddress!, b.count) }
     }
 
-    @inline(__always)
-    private func equal(_ id: Int, _ buf: [UInt8], _ a: Int, _ b: Int) -> Bool {
-        let o0 = Int(offsets[id]), o1 = Int(offsets[id + 1])
-        guard o1 - o0 == b - a else { return false }
-        var k = 0
-        while k < b - a {
-            if arena[o0 + k] != buf[a + k] { return false }
-            k += 1
-        }
-        return true
-    }
+    /// Identifies the table's storage: copies that share it (the models of one plugin, loaded
+    /// together) give the same ids, so ids looked up once serve them all.
+    var storageKey: UnsafeRawPointer? { slots.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) } }
 
     @discardableResult
     public mutating func intern(_ s: String) -> Int32 {
