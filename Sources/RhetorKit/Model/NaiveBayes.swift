@@ -258,20 +258,25 @@ public struct NaiveBayes: Sendable {
     }
 
     /// The first `k` of `contributions(rows:label:other:)`, without sorting them all: the same
-    /// items in the same order (ties keep row order, as the stable sort does).
-    public func topContributions(rows: [Row], label: Int, other: Int, k: Int) -> [(item: Int, weight: Double)] {
+    /// items in the same order (ties keep row order, as the stable sort does), except that an
+    /// item repeating an earlier one's feature and span (a word near two mentions of a target)
+    /// is left out: it would be the same evidence twice.
+    public func topContributions(rows: [Row], bag: FeatureBag, label: Int, other: Int, k: Int) -> [(item: Int, weight: Double)] {
         guard k > 0 else { return [] }
-        var top: [(item: Int, weight: Double)] = []
+        var top: [(item: Int, weight: Double, f: Int)] = []
         top.reserveCapacity(k + 1)
         for r in rows {
             let w = r.value * (weight(r.f, label) - weight(r.f, other))
             if top.count == k, !(w > top[k - 1].weight) { continue }
             var pos = top.count
             while pos > 0, top[pos - 1].weight < w { pos -= 1 }
-            top.insert((r.item, w), at: pos)
+            // A repeat has the same weight, so it sits among the equal weights just before `pos`.
+            let span = bag.items[r.item].span
+            if top[..<pos].reversed().prefix(while: { $0.weight == w }).contains(where: { $0.f == r.f && bag.items[$0.item].span == span }) { continue }
+            top.insert((r.item, w, r.f), at: pos)
             if top.count > k { top.removeLast() }
         }
-        return top
+        return top.map { ($0.item, $0.weight) }
     }
 
     /// Features that most favour each class over the rest (data, not printing).
