@@ -35,7 +35,7 @@ public struct Gazetteer: Sendable {
     public init(rows: [[String]], name: String = "gazetteer") throws {
         for (n, r) in rows.enumerated() {
             guard r.count >= 4 else { throw RhetorError.input("\(name):\(n + 1): expected 4 tab-separated fields (id, type, parent, aliases)") }
-            let actor = Actor(id: r[0], type: r[1], parent: r[2].isEmpty ? nil : r[2], aliases: r[3].split(separator: "|").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+            let actor = Actor(id: r[0], type: r[1], parent: r[2].isEmpty ? nil : r[2], aliases: r[3].split(separator: "|").map { Lexicon.trimSpaces($0) }.filter { !$0.isEmpty })
             guard byID[actor.id] == nil else { throw RhetorError.input("\(name):\(n + 1): duplicate actor id '\(actor.id)'") }
             byID[actor.id] = actors.count
             actors.append(actor)

@@ -137,9 +137,33 @@ public struct NaiveBayes: Sendable {
     /// Recomputes every cached log: after bulk loading.
     public mutating func refreshAll() {
         if logNumerator.count != counts.count { logNumerator = Array(repeating: 0, count: counts.count) }
-        for f in 0..<featureKeys.count { refreshFeature(f) }
+        // Counts are nearly all small whole numbers: log(k + α) for those comes from a table
+        // (the same values: the same log of the same double), so loading a model is not
+        // hundreds of thousands of `log` calls.
+        let smallLogs = (0..<NaiveBayes.smallCounts).map { log(Double($0) + alpha) }
+        let n = classes.count
+        let multinomial = variant == .multinomial
+        counts.withUnsafeBufferPointer { counts in
+            featureTotals.withUnsafeBufferPointer { totals in
+                logNumerator.withUnsafeMutableBufferPointer { num in
+                    for f in 0..<totals.count {
+                        for c in 0..<n {
+                            let x = multinomial ? counts[f * n + c] : totals[f] - counts[f * n + c]
+                            if x >= 0, x < Double(NaiveBayes.smallCounts), x == x.rounded(.towardZero) {
+                                num[f * n + c] = smallLogs[Int(x)]
+                            } else {
+                                num[f * n + c] = log(x + alpha)
+                            }
+                        }
+                    }
+                }
+            }
+        }
         refreshDenominators()
     }
+
+    /// Whole counts below this take their log from `refreshAll`'s table.
+    static let smallCounts = 256
 
     private mutating func refreshFeature(_ f: Int) {
         let n = classes.count
@@ -366,31 +390,36 @@ public struct NaiveBayes: Sendable {
         guard let kk = kinds.firstIndex(of: kind) else { throw RhetorError.input("unknown feature kind '\(kind)'") }
         let ai = vocabulary.intern(a)
         let bi = b.isEmpty ? Int32(0x0FFF_FFFF) : vocabulary.intern(b)
-        let key = NaiveBayes.key(UInt8(kk), ai, bi)
-        guard featureIndex[key] == nil else { throw RhetorError.input("duplicate feature \(kind):\(a) \(b)") }
-        featureIndex.insert(key, Int32(featureKeys.count))
-        featureKeys.append(key)
-        counts.append(contentsOf: row)
-        featureTotals.append(row.reduce(0, +))
-        for (c, x) in row.enumerated() { classTotals[c] += x }
+        try row.withUnsafeBufferPointer { try appendRow(NaiveBayes.key(UInt8(kk), ai, bi), $0) { "duplicate feature \(kind):\(a) \(b)" } }
     }
 
-    /// `loadRow` from the bytes of a model file (no Strings for the hundreds of thousands of rows).
-    mutating func loadRow(_ buf: [UInt8], kind: Range<Int>, a: Range<Int>, b: Range<Int>, counts row: [Double]) throws {
-        guard let kk = kinds.firstIndex(where: { $0.utf8.elementsEqual(buf[kind]) }) else {
-            throw RhetorError.input("unknown feature kind '\(String(decoding: buf[kind], as: UTF8.self))'")
-        }
+    /// `loadRow` from the bytes of a model file (no Strings for the hundreds of thousands of
+    /// rows); `kind` is already an index into `kinds`.
+    mutating func loadRow(_ buf: UnsafeBufferPointer<UInt8>, kind kk: Int, a: Range<Int>, b: Range<Int>, counts row: UnsafeBufferPointer<Double>) throws {
         let ai = vocabulary.intern(buf, a.lowerBound, a.upperBound)
         let bi = b.isEmpty ? Int32(0x0FFF_FFFF) : vocabulary.intern(buf, b.lowerBound, b.upperBound)
-        let key = NaiveBayes.key(UInt8(kk), ai, bi)
-        guard featureIndex[key] == nil else {
-            throw RhetorError.input("duplicate feature \(kinds[kk]):\(String(decoding: buf[a], as: UTF8.self)) \(String(decoding: buf[b], as: UTF8.self))")
+        let kind = kinds[kk]
+        try appendRow(NaiveBayes.key(UInt8(kk), ai, bi), row) {
+            "duplicate feature \(kind):\(String(decoding: UnsafeBufferPointer(rebasing: buf[a]), as: UTF8.self)) \(String(decoding: UnsafeBufferPointer(rebasing: buf[b]), as: UTF8.self))"
         }
+    }
+
+    private mutating func appendRow(_ key: UInt64, _ row: UnsafeBufferPointer<Double>, duplicate: () -> String) throws {
+        guard featureIndex[key] == nil else { throw RhetorError.input(duplicate()) }
         featureIndex.insert(key, Int32(featureKeys.count))
         featureKeys.append(key)
         counts.append(contentsOf: row)
-        featureTotals.append(row.reduce(0, +))
-        for (c, x) in row.enumerated() { classTotals[c] += x }
+        var total = 0.0
+        for (c, x) in row.enumerated() { classTotals[c] += x; total += x }
+        featureTotals.append(total)
+    }
+
+    /// Room for `rows` more features (model reading knows how many are coming).
+    mutating func reserve(_ rows: Int) {
+        featureIndex.reserve(featureKeys.count + rows)
+        featureKeys.reserveCapacity(featureKeys.count + rows)
+        counts.reserveCapacity(counts.count + rows * classes.count)
+        featureTotals.reserveCapacity(featureTotals.count + rows)
     }
 
     mutating func setDocs(_ docs: [Double]) { classDocs = docs }
@@ -433,8 +462,9 @@ public func softmax(_ xs: [Double]) -> [Double] {
     return e.map { $0 / s }
 }
 
-/// Feature key → feature index: open addressing over a power-of-two table with a multiplicative
-/// hash, much cheaper than `Dictionary`'s seeded hashing on the classify hot path.
+/// UInt64 key → Int32 (feature key → feature index, trie edge → node): open addressing over a
+/// power-of-two table with a multiplicative hash, much cheaper than `Dictionary`'s seeded
+/// hashing on the classify hot path.
 struct FeatureMap: Sendable {
     /// `UInt64.max` marks an empty slot: no key has it (feature kinds stop at 254).
     private var keys: [UInt64] = Array(repeating: .max, count: 16)
@@ -473,10 +503,19 @@ struct FeatureMap: Sendable {
         values[s] = value
     }
 
-    private mutating func grow() {
+    /// Room for `n` keys without growing.
+    mutating func reserve(_ n: Int) {
+        var size = keys.count
+        while n * 2 > size { size *= 2 }
+        if size > keys.count { rehash(size) }
+    }
+
+    private mutating func grow() { rehash(keys.count * 2) }
+
+    private mutating func rehash(_ size: Int) {
         let old = (keys, values)
-        keys = Array(repeating: .max, count: old.0.count * 2)
-        values = Array(repeating: -1, count: old.0.count * 2)
+        keys = Array(repeating: .max, count: size)
+        values = Array(repeating: -1, count: size)
         count = 0
         for (k, v) in zip(old.0, old.1) where k != .max { insert(k, v) }
     }

@@ -48,6 +48,16 @@ public struct Analyzer: Sendable {
         return Passage(text: text, bytes: bytes, normalized: s.norm, tokens: tokens, sentences: sentences)
     }
 
+    /// The folded words of `text` (tokens other than punctuation), as `analyze` finds them;
+    /// without the passage's negation scopes and sentences (lexicon loading folds thousands).
+    public static func words(_ text: String) -> [String] {
+        var bytes = Array(text.utf8)
+        while bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+        var s = Scanner(bytes: bytes)
+        s.run()
+        return s.tokens.filter { $0.kind != .punct }.map { String(decoding: s.norm[Int($0.normStart)..<Int($0.normEnd)], as: UTF8.self) }
+    }
+
     private func normString(_ t: Token, _ norm: [UInt8]) -> String {
         String(decoding: norm[Int(t.normStart)..<Int(t.normEnd)], as: UTF8.self)
     }

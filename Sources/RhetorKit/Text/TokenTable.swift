@@ -109,19 +109,30 @@ public struct TokenTable: Sendable {
 
     @discardableResult
     public mutating func intern(_ s: String) -> Int32 {
-        let b = Array(s.utf8)
-        return intern(b, 0, b.count)
+        var s = s
+        return s.withUTF8 { intern($0, 0, $0.count) }
     }
 
     @discardableResult
     public mutating func intern(_ buf: [UInt8], _ a: Int, _ b: Int) -> Int32 {
-        let found = lookup(buf, a, b)
-        if found >= 0 { return found }
+        precondition(a >= 0 && a <= b && b <= buf.count)
+        return buf.withUnsafeBufferPointer { intern($0, a, b) }
+    }
+
+    @discardableResult
+    public mutating func intern(_ buf: UnsafeBufferPointer<UInt8>, _ a: Int, _ b: Int) -> Int32 {
+        let h = TokenTable.hash(buf, a, b)
+        if a < b {
+            let found = lookup(hash: h, buf.baseAddress! + a, b - a)
+            if found >= 0 { return found }
+        } else {
+            let found = lookupEmpty()
+            if found >= 0 { return found }
+        }
         if (count + 1) * 2 > slots.count { grow() }
         let id = Int32(count)
         arena.append(contentsOf: buf[a..<b])
         offsets.append(Int32(arena.count))
-        let h = TokenTable.hash(buf, a, b)
         hashes.append(h)
         insertSlot(id, h)
         count += 1
