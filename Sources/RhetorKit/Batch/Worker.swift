@@ -109,8 +109,7 @@ public final class BatchWorker: @unchecked Sendable {
     func text(_ bytes: [UInt8], _ a: Int, _ z: Int, repaired: () -> Void) -> String {
         bytes.withUnsafeBufferPointer { p in
             let slice = UnsafeBufferPointer(rebasing: p[a..<z])
-            if let s = String(validating: slice, as: UTF8.self) { return s }
-            repaired()
+            if !isValidUTF8(slice) { repaired() }
             return String(decoding: slice, as: UTF8.self)
         }
     }

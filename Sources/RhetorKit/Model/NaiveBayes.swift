@@ -88,11 +88,12 @@ public struct NaiveBayes: Sendable {
         UInt64(kind) << 56 | UInt64(UInt32(bitPattern: a) & 0x0FFF_FFFF) << 28 | UInt64(UInt32(bitPattern: b) & 0x0FFF_FFFF)
     }
 
-    private mutating func internAtom(_ atom: Int32, _ bag: FeatureBag, _ p: Passage) -> Int32 {
+    private mutating func internAtom(_ atom: Int32, _ bag: FeatureBag, _ p: Passage, _ tokenIDs: inout [Int32]) -> Int32 {
         if atom == -1 { return 0x0FFF_FFFF }
         if atom >= 0 {
-            let t = p.tokens[Int(atom)]
-            return vocabulary.intern(p.normalized, Int(t.normStart), Int(t.normEnd))
+            let k = Int(atom)
+            if tokenIDs[k] < 0 { tokenIDs[k] = vocabulary.intern(p, k) }
+            return tokenIDs[k]
         }
         return vocabulary.intern(bag.literals[Int(-2 - atom)])
     }
@@ -114,24 +115,83 @@ public struct NaiveBayes: Sendable {
         classDocs[label] += weight
         var touched: [Int] = []
         touched.reserveCapacity(bag.items.count)
+        // Each token is interned once per example (it is an atom of several items).
+        var tokenIDs = [Int32](repeating: -1, count: passage.tokens.count)
         for item in bag.items {
-            let a = internAtom(item.a, bag, passage), b = internAtom(item.b, bag, passage)
+            let a = internAtom(item.a, bag, passage, &tokenIDs), b = internAtom(item.b, bag, passage, &tokenIDs)
             let k = NaiveBayes.key(item.kind, a, b)
-            let f: Int
-            if let existing = featureIndex[k] { f = Int(existing) } else {
-                f = featureKeys.count
-                featureIndex.insert(k, Int32(f))
+            if let existing = featureIndex[k] { touched.append(Int(existing)); continue }
+            touched.append(featureKeys.count)
+            featureIndex.insert(k, Int32(featureKeys.count))
+            featureKeys.append(k)
+            counts.append(contentsOf: repeatElement(0, count: classes.count))
+            logNumerator.append(contentsOf: repeatElement(0, count: classes.count))
+            featureTotals.append(0)
+        }
+        // Then the sums, in item order as before, through buffers (no checks per item).
+        let n = classes.count
+        var classTotal = classTotals[label]
+        counts.withUnsafeMutableBufferPointer { counts in
+            featureTotals.withUnsafeMutableBufferPointer { totals in
+                for (item, f) in zip(bag.items, touched) {
+                    counts[f * n + label] += item.value * weight
+                    totals[f] += item.value * weight
+                    classTotal += item.value * weight
+                }
+            }
+        }
+        classTotals[label] = classTotal
+        return touched
+    }
+
+    /// A new model with `count` examples counted in, on every core: `add(k, &nb)` counts
+    /// example k into `nb`. Fixed-size runs of examples are counted apart and merged in order,
+    /// so the model does not depend on the number of cores; with whole-number feature values
+    /// (text features and lexicon hits) it equals counting one by one, bit for bit.
+    public static func counting(_ count: Int, classes: [String], kinds: [String], alpha: Double, variant: Variant,
+                                _ add: @Sendable (Int, inout NaiveBayes) -> Void) -> NaiveBayes {
+        let run = 8192
+        let runs = (count + run - 1) / run
+        var parts = [NaiveBayes?](repeating: nil, count: runs)
+        parts.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let slots = buffer   // each run writes its own slot
+            DispatchQueue.concurrentPerform(iterations: runs) { r in
+                var nb = NaiveBayes(classes: classes, kinds: kinds, alpha: alpha, variant: variant)
+                for k in (r * run)..<min(count, (r + 1) * run) { add(k, &nb) }
+                slots[r] = nb
+            }
+        }
+        var nb = NaiveBayes(classes: classes, kinds: kinds, alpha: alpha, variant: variant)
+        for part in parts { nb.merge(part!) }
+        return nb
+    }
+
+    /// Adds another model's counts (same classes and kinds) to this one's; logs are not refreshed.
+    mutating func merge(_ other: NaiveBayes) {
+        precondition(other.classes == classes && other.kinds == kinds)
+        let n = classes.count
+        // Its word ids, in this model's vocabulary.
+        let ids = (0..<other.vocabulary.count).map { w in other.vocabulary.withBytes(Int32(w)) { vocabulary.intern($0, 0, $0.count) } }
+        featureIndex.reserve(featureKeys.count + other.featureKeys.count)
+        for f in other.featureKeys.indices {
+            let (kind, a, b) = other.parts(f)
+            let k = NaiveBayes.key(UInt8(kind), ids[Int(a)], b == 0x0FFF_FFFF ? b : ids[Int(b)])
+            let g: Int
+            if let existing = featureIndex[k] { g = Int(existing) } else {
+                g = featureKeys.count
+                featureIndex.insert(k, Int32(g))
                 featureKeys.append(k)
-                counts.append(contentsOf: repeatElement(0, count: classes.count))
-                logNumerator.append(contentsOf: repeatElement(0, count: classes.count))
+                counts.append(contentsOf: repeatElement(0, count: n))
+                logNumerator.append(contentsOf: repeatElement(0, count: n))
                 featureTotals.append(0)
             }
-            counts[f * classes.count + label] += item.value * weight
-            featureTotals[f] += item.value * weight
-            classTotals[label] += item.value * weight
-            touched.append(f)
+            for c in 0..<n { counts[g * n + c] += other.counts[f * n + c] }
+            featureTotals[g] += other.featureTotals[f]
         }
-        return touched
+        for c in 0..<n {
+            classTotals[c] += other.classTotals[c]
+            classDocs[c] += other.classDocs[c]
+        }
     }
 
     /// Recomputes every cached log: after bulk loading.
@@ -361,7 +421,6 @@ public struct NaiveBayes: Sendable {
     /// A literal atom's text; empty for token atoms and none (their bytes come from the passage).
     private static func atomText(_ x: Int32, _ bag: FeatureBag) -> String { x <= -2 ? bag.literals[Int(-2 - x)] : "" }
 
-    /// Rows for the model file: (kind, a, b, counts per class), sorted for byte-stable output.
     /// A copy keeping only features seen at least `minCount` times in all (feature selection:
     /// smaller models, and rare words stop voting on their one example's label).
     public func pruned(minCount: Double) -> NaiveBayes {
@@ -374,15 +433,34 @@ public struct NaiveBayes: Sendable {
         return out
     }
 
+    /// Rows for the model file: (kind, a, b, counts per class), sorted for byte-stable output.
     func serializedRows() -> [(String, String, String, [Double])] {
-        var rows: [(String, String, String, [Double])] = []
-        rows.reserveCapacity(featureKeys.count)
-        for (f, k) in featureKeys.enumerated() {
-            let a = Int32((k >> 28) & 0x0FFF_FFFF), b = Int32(k & 0x0FFF_FFFF)
-            rows.append((kinds[Int(k >> 56)], vocabulary.string(a), b == 0x0FFF_FFFF ? "" : vocabulary.string(b),
-                         Array(counts[(f * classes.count)..<((f + 1) * classes.count)])))
+        serializedOrder().map { f in
+            let (kind, a, b) = parts(f)
+            return (kinds[kind], vocabulary.string(a), b == 0x0FFF_FFFF ? "" : vocabulary.string(b),
+                    Array(counts[(f * classes.count)..<((f + 1) * classes.count)]))
         }
-        return rows.sorted { ($0.0, $0.1, $0.2) < ($1.0, $1.1, $1.2) }
+    }
+
+    /// Feature `f`'s kind index and word ids (b is 0x0FFF_FFFF when it has none).
+    func parts(_ f: Int) -> (kind: Int, a: Int32, b: Int32) {
+        let k = featureKeys[f]
+        return (Int(k >> 56), Int32((k >> 28) & 0x0FFF_FFFF), Int32(k & 0x0FFF_FFFF))
+    }
+
+    /// Feature indices in model-file order: by kind, then a, then b, as their Strings compare
+    /// (compared through each word's rank, not String by String; ties keep feature order).
+    func serializedOrder() -> [Int] {
+        let words = vocabulary.ranks()
+        let kindRank = TokenTable.ranks(kinds)
+        // A missing b is written as the empty string.
+        let emptyID = vocabulary.lookup("")
+        let none = emptyID >= 0 ? words[Int(emptyID)] : -1
+        let keys = featureKeys.indices.map { f -> (Int32, Int32, Int32) in
+            let (kind, a, b) = parts(f)
+            return (kindRank[kind], words[Int(a)], b == 0x0FFF_FFFF ? none : words[Int(b)])
+        }
+        return featureKeys.indices.sorted { keys[$0] < keys[$1] }
     }
 
     /// Bulk load of one count row (model reading); call `refreshAll()` after the last.

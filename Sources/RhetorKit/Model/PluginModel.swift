@@ -45,19 +45,47 @@ public struct PluginModel: Sendable {
             s += "[table \(name)]\n"
             for r in rows { s += r.map(PluginModel.clean).joined(separator: "\t") + "\n" }
         }
+        var bytes = Array(s.utf8)
         for (name, nb) in classifiers {
-            s += "[nb \(name)]\n"
-            s += "classes\t" + nb.classes.joined(separator: "\t") + "\n"
-            s += "kinds\t" + nb.kinds.joined(separator: "\t") + "\n"
-            s += "variant\t\(nb.variant.rawValue)\nalpha\t\(formatNumber(nb.alpha))\n"
-            s += "docs\t" + nb.classDocs.map(formatNumber).joined(separator: "\t") + "\n"
-            for (kind, a, b, counts) in nb.serializedRows() {
-                s += "f\t\(kind)\t\(a)\t\(b)\t" + counts.map(formatNumber).joined(separator: "\t") + "\n"
+            var head = "[nb \(name)]\n"
+            head += "classes\t" + nb.classes.joined(separator: "\t") + "\n"
+            head += "kinds\t" + nb.kinds.joined(separator: "\t") + "\n"
+            head += "variant\t\(nb.variant.rawValue)\nalpha\t\(formatNumber(nb.alpha))\n"
+            head += "docs\t" + nb.classDocs.map(formatNumber).joined(separator: "\t") + "\n"
+            bytes += head.utf8
+            // Hundreds of thousands of rows: written as bytes, not built as Strings.
+            let kinds = nb.kinds.map { Array($0.utf8) }
+            let n = nb.classes.count
+            nb.counts.withUnsafeBufferPointer { counts in
+                for f in nb.serializedOrder() {
+                    let (kind, a, b) = nb.parts(f)
+                    bytes += "f\t".utf8
+                    bytes += kinds[kind]
+                    bytes.append(0x09)
+                    nb.vocabulary.withBytes(a) { bytes += $0 }
+                    bytes.append(0x09)
+                    if b != 0x0FFF_FFFF { nb.vocabulary.withBytes(b) { bytes += $0 } }
+                    for c in 0..<n {
+                        bytes.append(0x09)
+                        PluginModel.appendNumber(counts[f * n + c], to: &bytes)
+                    }
+                    bytes.append(0x0A)
+                }
             }
         }
-        var bytes = Array(s.utf8)
         bytes.append(contentsOf: "[end]\t\(SHA256.hex(bytes))\n".utf8)
         return bytes
+    }
+
+    /// `formatNumber(x)`'s bytes; whole numbers written digit by digit.
+    static func appendNumber(_ x: Double, to bytes: inout [UInt8]) {
+        guard x == x.rounded(), abs(x) < 1e15 else { bytes += formatNumber(x).utf8; return }
+        var v = Int64(x)
+        if v < 0 { bytes.append(UInt8(ascii: "-")); v = -v }
+        if v < 10 { bytes.append(0x30 + UInt8(v)); return }
+        var digits: [UInt8] = []
+        repeat { digits.append(0x30 + UInt8(v % 10)); v /= 10 } while v > 0
+        bytes += digits.reversed()
     }
 
     static func clean(_ v: String) -> String {

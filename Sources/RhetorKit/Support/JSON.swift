@@ -47,6 +47,34 @@ public struct JSONParseError: Error, CustomStringConvertible {
     public var description: String { "\(message) at byte \(offset + 1)" }
 }
 
+/// Whether `b` is well-formed UTF-8 (RFC 3629: no overlong forms, surrogates or values past
+/// U+10FFFF). `String(validating:)` answers the same, several times slower.
+public func isValidUTF8(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    var i = 0
+    let n = b.count
+    while i < n {
+        // ASCII eight bytes at a time.
+        if i + 8 <= n, UnsafeRawPointer(b.baseAddress! + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 { i += 8; continue }
+        let c = b[i]
+        if c < 0x80 { i += 1; continue }
+        let len: Int, lo: UInt8, hi: UInt8
+        switch c {
+        case 0xC2...0xDF: len = 2; lo = 0x80; hi = 0xBF
+        case 0xE0: len = 3; lo = 0xA0; hi = 0xBF
+        case 0xE1...0xEC, 0xEE...0xEF: len = 3; lo = 0x80; hi = 0xBF
+        case 0xED: len = 3; lo = 0x80; hi = 0x9F
+        case 0xF0: len = 4; lo = 0x90; hi = 0xBF
+        case 0xF1...0xF3: len = 4; lo = 0x80; hi = 0xBF
+        case 0xF4: len = 4; lo = 0x80; hi = 0x8F
+        default: return false
+        }
+        guard i + len <= n, b[i + 1] >= lo, b[i + 1] <= hi else { return false }
+        for k in 2..<len where b[i + k] & 0xC0 != 0x80 { return false }
+        i += len
+    }
+    return true
+}
+
 /// Parses one JSON document from `bytes[range]`.
 public struct JSONReader {
     let b: UnsafeBufferPointer<UInt8>
@@ -209,8 +237,7 @@ public struct JSONReader {
     }
 
     mutating func decodeUTF8(_ slice: UnsafeBufferPointer<UInt8>) -> String {
-        if let s = String(validating: slice, as: UTF8.self) { return s }
-        repairedUTF8 = true
+        if !isValidUTF8(slice) { repairedUTF8 = true }
         return String(decoding: slice, as: UTF8.self)
     }
 }

@@ -26,14 +26,27 @@ public struct Analyzer: Sendable {
     @inline(__always)
     static func pack(_ norm: [UInt8], _ a: Int, _ b: Int) -> UInt64 {
         var key: UInt64 = 0
-        for k in stride(from: b - 1, through: a, by: -1) { key = key << 8 | UInt64(norm[k]) }
+        var k = b
+        while k > a { k -= 1; key = key << 8 | UInt64(norm[k]) }
         return key
     }
 
+    /// For each first byte, a bit per length (1-8) some negator starting with it has: most
+    /// words are ruled out by one lookup.
+    static let negatorShapes: [UInt16] = {
+        var t = [UInt16](repeating: 0, count: 256)
+        for w in negators { t[Int(w.utf8.first!)] |= 1 << w.utf8.count }
+        return t
+    }()
+
     @inline(__always)
     static func isNegator(_ norm: [UInt8], _ a: Int, _ b: Int) -> Bool {
-        guard b > a, b - a <= 8 else { return false }
-        return negatorKeys.contains(pack(norm, a, b))
+        guard b > a, b - a <= 8, negatorShapes[Int(norm[a])] & (1 << (b - a)) != 0 else { return false }
+        let key = pack(norm, a, b)
+        return negatorKeys.withUnsafeBufferPointer { keys in
+            for k in keys where k == key { return true }
+            return false
+        }
     }
 
     /// Short words that end with a period but do not end a sentence.

@@ -119,9 +119,16 @@ public struct TokenTable: Sendable {
         return buf.withUnsafeBufferPointer { intern($0, a, b) }
     }
 
+    /// Interns passage token `i` (by the hash the passage carries).
     @discardableResult
-    public mutating func intern(_ buf: UnsafeBufferPointer<UInt8>, _ a: Int, _ b: Int) -> Int32 {
-        let h = TokenTable.hash(buf, a, b)
+    public mutating func intern(_ p: Passage, _ i: Int) -> Int32 {
+        let t = p.tokens[i]
+        return p.normalized.withUnsafeBufferPointer { intern($0, Int(t.normStart), Int(t.normEnd), hash: p.hashes[i]) }
+    }
+
+    @discardableResult
+    public mutating func intern(_ buf: UnsafeBufferPointer<UInt8>, _ a: Int, _ b: Int, hash: UInt64? = nil) -> Int32 {
+        let h = hash ?? TokenTable.hash(buf, a, b)
         if a < b {
             let found = lookup(hash: h, buf.baseAddress! + a, b - a)
             if found >= 0 { return found }
@@ -149,6 +156,26 @@ public struct TokenTable: Sendable {
     private mutating func grow() {
         slots = Array(repeating: -1, count: slots.count * 2)
         for id in 0..<count { insertSlot(Int32(id), hashes[id]) }
+    }
+
+    /// Each id's rank in String order (canonically equivalent strings share a rank).
+    func ranks() -> [Int32] { TokenTable.ranks((0..<count).map { string(Int32($0)) }) }
+
+    static func ranks(_ strings: [String]) -> [Int32] {
+        let order = strings.indices.sorted { strings[$0] < strings[$1] }
+        var rank = [Int32](repeating: 0, count: strings.count)
+        var r: Int32 = 0
+        for (n, id) in order.enumerated() {
+            if n > 0, strings[order[n - 1]] < strings[id] { r += 1 }
+            rank[id] = r
+        }
+        return rank
+    }
+
+    /// The bytes of `id`.
+    func withBytes<R>(_ id: Int32, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        let a = Int(offsets[Int(id)]), b = Int(offsets[Int(id) + 1])
+        return arena.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[a..<b])) }
     }
 
     public func string(_ id: Int32) -> String {
