@@ -9,8 +9,22 @@ public struct FeatureBag: Sendable {
         public var a: Int32          // ≥ 0: passage token index; ≤ -2: literal index (-2 - k); -1: none
         public var b: Int32
         public var value: Double
+        // The span as two Int32s (first -1: none): 32-byte items rather than 48, and bags are
+        // copied once per stance target.
+        private var first: Int32
+        private var last: Int32
+
+        init(kind: UInt8, a: Int32, b: Int32, value: Double, span: ClosedRange<Int>?) {
+            self.kind = kind; self.a = a; self.b = b; self.value = value
+            first = span.map { Int32($0.lowerBound) } ?? -1
+            last = span.map { Int32($0.upperBound) } ?? -1
+        }
+
         /// Token span behind the feature, for evidence (inclusive); nil when it has none.
-        public var span: ClosedRange<Int>?
+        public var span: ClosedRange<Int>? {
+            get { first < 0 ? nil : Int(first)...Int(last) }
+            set { first = newValue.map { Int32($0.lowerBound) } ?? -1; last = newValue.map { Int32($0.upperBound) } ?? -1 }
+        }
     }
     public var items: [Item] = []
     public var literals: [String] = []
@@ -117,11 +131,16 @@ public struct NaiveBayes: Sendable {
         touched.reserveCapacity(bag.items.count)
         // Each token is interned once per example (it is an atom of several items).
         var tokenIDs = [Int32](repeating: -1, count: passage.tokens.count)
-        for item in bag.items {
-            let a = internAtom(item.a, bag, passage, &tokenIDs), b = internAtom(item.b, bag, passage, &tokenIDs)
-            let k = NaiveBayes.key(item.kind, a, b)
-            if let existing = featureIndex[k] { touched.append(Int(existing)); continue }
-            touched.append(featureKeys.count)
+        // Keys first, then the lookups: independent loads, so the cache misses of a large
+        // feature table overlap instead of queueing one behind the other.
+        let keys = bag.items.map { item in
+            NaiveBayes.key(item.kind, internAtom(item.a, bag, passage, &tokenIDs), internAtom(item.b, bag, passage, &tokenIDs))
+        }
+        for k in keys { touched.append(featureIndex[k].map(Int.init) ?? -1) }
+        for (n, k) in keys.enumerated() where touched[n] < 0 {
+            // A feature new in this example (perhaps twice in it).
+            if let existing = featureIndex[k] { touched[n] = Int(existing); continue }
+            touched[n] = featureKeys.count
             featureIndex.insert(k, Int32(featureKeys.count))
             featureKeys.append(k)
             counts.append(contentsOf: repeatElement(0, count: classes.count))
@@ -544,9 +563,10 @@ public func softmax(_ xs: [Double]) -> [Double] {
 /// power-of-two table with a multiplicative hash, much cheaper than `Dictionary`'s seeded
 /// hashing on the classify hot path.
 struct FeatureMap: Sendable {
-    /// `UInt64.max` marks an empty slot: no key has it (feature kinds stop at 254).
-    private var keys: [UInt64] = Array(repeating: .max, count: 16)
-    private var values: [Int32] = Array(repeating: -1, count: 16)
+    /// Key and value side by side: a probe touches one cache line. `UInt64.max` marks an empty
+    /// slot: no key has it (feature kinds stop at 254).
+    private struct Slot { var key: UInt64; var value: Int32 }
+    private var slots = [Slot](repeating: Slot(key: .max, value: -1), count: 16)
     private(set) var count = 0
 
     @inline(__always)
@@ -558,12 +578,12 @@ struct FeatureMap: Sendable {
 
     subscript(key: UInt64) -> Int32? {
         @inline(__always) get {
-            keys.withUnsafeBufferPointer { ks in
-                let mask = ks.count - 1
+            slots.withUnsafeBufferPointer { sl in
+                let mask = sl.count - 1
                 var s = FeatureMap.slot(key, mask)
                 while true {
-                    let k = ks[s]
-                    if k == key { return values[s] }
+                    let k = sl[s].key
+                    if k == key { return sl[s].value }
                     if k == .max { return nil }
                     s = (s + 1) & mask
                 }
@@ -572,29 +592,27 @@ struct FeatureMap: Sendable {
     }
 
     mutating func insert(_ key: UInt64, _ value: Int32) {
-        if (count + 1) * 2 > keys.count { grow() }
-        let mask = keys.count - 1
+        if (count + 1) * 2 > slots.count { grow() }
+        let mask = slots.count - 1
         var s = FeatureMap.slot(key, mask)
-        while keys[s] != .max && keys[s] != key { s = (s + 1) & mask }
-        if keys[s] == .max { count += 1 }
-        keys[s] = key
-        values[s] = value
+        while slots[s].key != .max && slots[s].key != key { s = (s + 1) & mask }
+        if slots[s].key == .max { count += 1 }
+        slots[s] = Slot(key: key, value: value)
     }
 
     /// Room for `n` keys without growing.
     mutating func reserve(_ n: Int) {
-        var size = keys.count
+        var size = slots.count
         while n * 2 > size { size *= 2 }
-        if size > keys.count { rehash(size) }
+        if size > slots.count { rehash(size) }
     }
 
-    private mutating func grow() { rehash(keys.count * 2) }
+    private mutating func grow() { rehash(slots.count * 2) }
 
     private mutating func rehash(_ size: Int) {
-        let old = (keys, values)
-        keys = Array(repeating: .max, count: size)
-        values = Array(repeating: -1, count: size)
+        let old = slots
+        slots = [Slot](repeating: Slot(key: .max, value: -1), count: size)
         count = 0
-        for (k, v) in zip(old.0, old.1) where k != .max { insert(k, v) }
+        for e in old where e.key != .max { insert(e.key, e.value) }
     }
 }

@@ -51,6 +51,14 @@ public struct Analyzer: Sendable {
 
     /// Short words that end with a period but do not end a sentence.
     static let abbreviations: Set<String> = ["mr", "mrs", "ms", "dr", "st", "gen", "col", "lt", "sgt", "maj", "capt", "sen", "rep", "prof", "no", "vs", "jan", "feb", "aug", "sept", "oct", "nov", "dec"]
+    /// `abbreviations` packed as `negatorKeys` are.
+    static let abbreviationKeys: [UInt64] = abbreviations.map { pack(Array($0.utf8), 0, $0.utf8.count) }
+
+    static func isAbbreviation(_ norm: [UInt8], _ a: Int, _ b: Int) -> Bool {
+        guard b > a, b - a <= 8 else { return false }
+        let key = pack(norm, a, b)
+        return abbreviationKeys.withUnsafeBufferPointer { $0.contains(key) }
+    }
 
     public func analyze(_ text: String) -> Passage {
         var bytes = Array(text.utf8)
@@ -72,9 +80,6 @@ public struct Analyzer: Sendable {
         return tokens.filter { $0.kind != .punct }.map { String(decoding: norm[Int($0.normStart)..<Int($0.normEnd)], as: UTF8.self) }
     }
 
-    private func normString(_ t: Token, _ norm: [UInt8]) -> String {
-        String(decoding: norm[Int(t.normStart)..<Int(t.normEnd)], as: UTF8.self)
-    }
 
     private func markNegation(_ tokens: inout [Token], normalized: [UInt8]) {
         var inScope = false
@@ -106,8 +111,8 @@ public struct Analyzer: Sendable {
                 if c == UInt8(ascii: ".") {
                     ends = true
                     if i > 0, tokens[i - 1].kind == .word, tokens[i - 1].byteEnd == tokens[i].byteStart {
-                        let w = normString(tokens[i - 1], normalized)
-                        if Analyzer.abbreviations.contains(w) || (w.utf8.count == 1 && tokens[i - 1].flags.contains(.allCaps)) { ends = false }
+                        let a = Int(tokens[i - 1].normStart), b = Int(tokens[i - 1].normEnd)
+                        if Analyzer.isAbbreviation(normalized, a, b) || (b - a == 1 && tokens[i - 1].flags.contains(.allCaps)) { ends = false }
                     }
                     if i + 1 < tokens.count, tokens[i + 1].kind == .word, !tokens[i + 1].flags.contains(.capitalized) { ends = false }
                 }
@@ -410,6 +415,26 @@ struct Scanner {
         var firstUpper = false
         var possessive = false
         while i < bytes.count {
+            // ASCII letters and digits, most of most text, in a tight loop (what the general
+            // path below does for them: count, lower-case, advance).
+            while i < bytes.count {
+                let b = bytes[i], lower = b | 0x20
+                if lower >= UInt8(ascii: "a") && lower <= UInt8(ascii: "z") {
+                    let isUpper = b <= UInt8(ascii: "Z")
+                    if letters == 0 && digits == 0 { firstUpper = isUpper }
+                    letters += 1
+                    if isUpper { uppers += 1 }
+                    norm.append(lower)
+                } else if b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") {
+                    digits += 1
+                    norm.append(b)
+                } else {
+                    break
+                }
+                i += 1
+                scalar += 1
+            }
+            guard i < bytes.count else { break }
             let (v, len) = decode(i)
             let c = Scanner.classify(v)
             if c == .letter || c == .digit {

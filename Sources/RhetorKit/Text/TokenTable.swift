@@ -9,14 +9,17 @@ import Darwin
 public struct TokenTable: Sendable {
     private var arena: [UInt8] = []
     private var offsets: [Int32] = [0]        // string k is arena[offsets[k]..<offsets[k+1]]
-    private var slots: [Int32]                // -1 empty, else id
+    /// Each slot holds an id (-1: empty) with its string's hash, so a probe compares hashes
+    /// without touching another array.
+    private struct Slot { var hash: UInt64; var id: Int32 }
+    private var slots: [Slot]
     private var hashes: [UInt64] = []
     public private(set) var count = 0
 
     public init(capacity: Int = 64) {
         var n = 64
         while n < capacity * 2 { n <<= 1 }
-        slots = Array(repeating: -1, count: n)
+        slots = Array(repeating: Slot(hash: 0, id: -1), count: n)
     }
 
     @inline(__always)
@@ -55,15 +58,13 @@ public struct TokenTable: Sendable {
     @inline(__always)
     public func lookup(hash h: UInt64, _ p: UnsafePointer<UInt8>, _ n: Int) -> Int32 {
         slots.withUnsafeBufferPointer { sl in
-            hashes.withUnsafeBufferPointer { hs in
-                let mask = sl.count - 1
-                var s = Int(truncatingIfNeeded: h) & mask
-                while true {
-                    let id = sl[s]
-                    if id < 0 { return -1 }
-                    if hs[Int(id)] == h && equal(Int(id), p, n) { return id }
-                    s = (s + 1) & mask
-                }
+            let mask = sl.count - 1
+            var s = Int(truncatingIfNeeded: h) & mask
+            while true {
+                let slot = sl[s]
+                if slot.id < 0 { return -1 }
+                if slot.hash == h && equal(Int(slot.id), p, n) { return slot.id }
+                s = (s + 1) & mask
             }
         }
     }
@@ -74,9 +75,9 @@ public struct TokenTable: Sendable {
         let mask = slots.count - 1
         var s = Int(truncatingIfNeeded: h) & mask
         while true {
-            let id = slots[s]
+            let id = slots[s].id
             if id < 0 { return -1 }
-            if hashes[Int(id)] == h && offsets[Int(id)] == offsets[Int(id) + 1] { return id }
+            if slots[s].hash == h && offsets[Int(id)] == offsets[Int(id) + 1] { return id }
             s = (s + 1) & mask
         }
     }
@@ -149,12 +150,12 @@ public struct TokenTable: Sendable {
     private mutating func insertSlot(_ id: Int32, _ h: UInt64) {
         let mask = slots.count - 1
         var s = Int(truncatingIfNeeded: h) & mask
-        while slots[s] >= 0 { s = (s + 1) & mask }
-        slots[s] = id
+        while slots[s].id >= 0 { s = (s + 1) & mask }
+        slots[s] = Slot(hash: h, id: id)
     }
 
     private mutating func grow() {
-        slots = Array(repeating: -1, count: slots.count * 2)
+        slots = Array(repeating: Slot(hash: 0, id: -1), count: slots.count * 2)
         for id in 0..<count { insertSlot(Int32(id), hashes[id]) }
     }
 
