@@ -121,7 +121,7 @@ public struct Lexicon: Sendable {
 
     /// Ids of the passage's tokens in this lexicon's word table (-1 = not a lexicon word).
     public func wordIDs(_ p: Passage) -> [Int32] {
-        p.tokens.indices.map { p.tokens[$0].kind == .punct ? -1 : table.lookup(p, $0) }
+        table.lookupWords(p)
     }
 
     @inline(__always)

@@ -48,7 +48,9 @@ public struct FeatureBag: Sendable {
     }
 
     private mutating func literal(_ s: String) -> Int32 {
-        if let k = literals.firstIndex(of: s) { return -2 - Int32(k) }
+        // Equal strings have equal lengths: most candidates are rejected without comparing.
+        let length = s.utf8.count
+        if let k = literals.firstIndex(where: { $0.utf8.count == length && $0 == s }) { return -2 - Int32(k) }
         literals.append(s)
         return -2 - Int32(literals.count - 1)
     }
@@ -334,6 +336,12 @@ public struct NaiveBayes: Sendable {
     }
 
     public func predict(rows: [Row]) -> Prediction {
+        let jll = jointLogLikelihood(rows: rows)
+        return Prediction(probabilities: softmax(jll), logJoint: jll)
+    }
+
+    /// `predict(rows:).logJoint` alone (the combiner makes its own probabilities).
+    public func jointLogLikelihood(rows: [Row]) -> [Double] {
         let n = classes.count
         var jll = (0..<n).map { variant == .multinomial ? logPrior($0) : 0 }
         // The same sums as `jll[c] += r.value * weight(r.f, c)`, without per-access checks.
@@ -351,7 +359,7 @@ public struct NaiveBayes: Sendable {
                 }
             }
         }
-        return Prediction(probabilities: softmax(jll), logJoint: jll)
+        return jll
     }
 
     /// Each resolved feature's pull toward `label` against `other`, largest first.
@@ -368,16 +376,28 @@ public struct NaiveBayes: Sendable {
         guard k > 0 else { return [] }
         var top: [(item: Int, weight: Double, f: Int)] = []
         top.reserveCapacity(k + 1)
-        for r in rows {
-            let w = r.value * (weight(r.f, label) - weight(r.f, other))
-            if top.count == k, !(w > top[k - 1].weight) { continue }
-            var pos = top.count
-            while pos > 0, top[pos - 1].weight < w { pos -= 1 }
-            // A repeat has the same weight, so it sits among the equal weights just before `pos`.
-            let span = bag.items[r.item].span
-            if top[..<pos].reversed().prefix(while: { $0.weight == w }).contains(where: { $0.f == r.f && bag.items[$0.item].span == span }) { continue }
-            top.insert((r.item, w, r.f), at: pos)
-            if top.count > k { top.removeLast() }
+        let n = classes.count
+        let sign: Double = variant == .multinomial ? 1 : -1
+        logNumerator.withUnsafeBufferPointer { num in
+            bag.items.withUnsafeBufferPointer { items in
+                for r in rows {
+                    // value × (weight(f, label) − weight(f, other)), the denominators as `weight` has them.
+                    let w = r.value * (sign * (num[r.f * n + label] - logDenominator[label]) - sign * (num[r.f * n + other] - logDenominator[other]))
+                    if top.count == k, !(w > top[k - 1].weight) { continue }
+                    var pos = top.count
+                    while pos > 0, top[pos - 1].weight < w { pos -= 1 }
+                    // A repeat has the same weight, so it sits among the equal weights just before `pos`.
+                    var q = pos
+                    var repeated = false
+                    while q > 0, top[q - 1].weight == w {
+                        q -= 1
+                        if top[q].f == r.f && items[top[q].item].span == items[r.item].span { repeated = true; break }
+                    }
+                    if repeated { continue }
+                    top.insert((r.item, w, r.f), at: pos)
+                    if top.count > k { top.removeLast() }
+                }
+            }
         }
         return top.map { ($0.item, $0.weight) }
     }

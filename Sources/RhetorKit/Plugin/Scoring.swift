@@ -66,7 +66,7 @@ public enum Combiner {
         var logits: [Double]
         switch mode {
         case .lexicon: logits = (0..<n).map { Combiner.lexiconOnlyPriorWeight * nb.logPrior($0) }
-        case .model, .combined: logits = nb.predict(rows: rows).logJoint
+        case .model, .combined: logits = nb.jointLogLikelihood(rows: rows)
         }
         if mode != .model { for v in votes { logits[v.label] += lexiconScale * v.weight } }
         let probs = softmax(logits)

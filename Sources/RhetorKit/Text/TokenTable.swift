@@ -98,6 +98,41 @@ public struct TokenTable: Sendable {
         return p.normalized.withUnsafeBufferPointer { lookup(hash: p.hashes[i], $0.baseAddress! + a, n) }
     }
 
+    /// The id of every token of `p` (-1: not in the table), punctuation left out (-1), with
+    /// the buffers taken once for the whole passage.
+    public func lookupWords(_ p: Passage) -> [Int32] {
+        p.tokens.withUnsafeBufferPointer { tokens in
+            p.hashes.withUnsafeBufferPointer { hashes in
+                p.normalized.withUnsafeBufferPointer { norm in
+                    slots.withUnsafeBufferPointer { sl in
+                        offsets.withUnsafeBufferPointer { off in
+                            arena.withUnsafeBufferPointer { ar in
+                                let mask = sl.count - 1
+                                return (0..<tokens.count).map { i -> Int32 in
+                                    let t = tokens[i]
+                                    guard t.kind != .punct else { return -1 }
+                                    let a = Int(t.normStart), n = Int(t.normEnd) - a
+                                    if n == 0 { return lookupEmpty() }
+                                    let h = hashes[i]
+                                    var s = Int(truncatingIfNeeded: h) & mask
+                                    while true {
+                                        let slot = sl[s]
+                                        if slot.id < 0 { return -1 }
+                                        if slot.hash == h {
+                                            let o0 = Int(off[Int(slot.id)])
+                                            if Int(off[Int(slot.id) + 1]) - o0 == n && memcmp(ar.baseAddress! + o0, norm.baseAddress! + a, n) == 0 { return slot.id }
+                                        }
+                                        s = (s + 1) & mask
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// The id of a string, or -1 (no copy of its bytes).
     public func lookup(_ s: String) -> Int32 {
         var s = s
