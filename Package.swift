@@ -21,7 +21,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        .target(name: "RhetorKit"),
+        .target(name: "RhetorKit", dependencies: ["CSHA256"]),
+        // SHA-256 with the CPU's SHA instructions: models are checksummed at every start.
+        .target(name: "CSHA256"),
         .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         .target(name: "RhetorPlugins", dependencies: ["RhetorKit"] + pluginTargets.map { .target(name: $0.name) }),
         .target(name: "RhetorREPL", dependencies: ["RhetorKit", "CEditLine"]),

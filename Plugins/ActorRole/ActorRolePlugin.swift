@@ -217,6 +217,7 @@ public struct ActorRolePlugin: ClassifierPlugin {
 
     public func classify(_ passage: Passage, options: ClassifyOptions) -> [Decision] {
         let hits = model.lexicon.match(passage)
+        let resolver = FeatureResolver()
         var out: [Decision] = []
         let found = ActorRolePlugin.mentions(passage, gazetteer)
         let ms = found.map(\.mention)
@@ -224,7 +225,7 @@ public struct ActorRolePlugin: ClassifierPlugin {
         for (n, (m, resolved)) in found.enumerated() {
             let (bag, votes) = ActorRolePlugin.features(passage, mentions: ms, n, reading: reading, hits: hits, lexicon: model.lexicon, gazetteer: gazetteer)
             var d = Combiner.decide(nb: nb, bag: bag, passage: passage, votes: votes, lexiconScale: ActorRolePlugin.lexiconScale,
-                                    mode: options.mode, maxEvidence: options.maxEvidence, subject: m.actor)
+                                    mode: options.mode, maxEvidence: options.maxEvidence, subject: m.actor, resolver: resolver)
             // ANNOTATION.md's convention: `X-backed`, `X-supplied`… make X a sponsor, whatever the model says.
             let convention = votes.first { $0.source.hasPrefix("rule:X-") }
             if let rule = convention, d.label != "sponsor" {

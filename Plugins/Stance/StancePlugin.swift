@@ -104,12 +104,13 @@ public struct StancePlugin: ClassifierPlugin {
 
     public func classify(_ passage: Passage, options: ClassifyOptions) -> [Decision] {
         let ctx = Context(passage, finder: finder, lexicon: cues)
+        let resolver = FeatureResolver()
         var out: [Decision] = []
         for (target, nb) in classifiers {
             let (bag, votes) = StancePlugin.features(ctx, target: target)
             let d = Combiner.decide(nb: nb, bag: bag, passage: passage, votes: votes, lexiconScale: StancePlugin.lexiconScale,
                                     mode: options.mode, maxEvidence: options.maxEvidence, subject: target,
-                                    noEvidenceFor: options.allTargets ? nil : "none")
+                                    noEvidenceFor: options.allTargets ? nil : "none", resolver: resolver)
             if d.label != "none" || options.allTargets { out.append(d) }
         }
         return out

@@ -52,7 +52,14 @@ struct CommonOptions: ParsableArguments {
         guard !ids.isEmpty else {
             throw RhetorError.input("no models in \(modelsDir); build them with `rhetor train --all` or point --models at a folder of .model files")
         }
-        return try ids.map { try cat.load($0) }
+        // Models load side by side (parsing and checksumming them is most of the start-up);
+        // the first failure in list order is reported, as a one-by-one load would.
+        var loaded = [Result<any PluginInstance, Error>?](repeating: nil, count: ids.count)
+        loaded.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let slots = buffer   // each iteration writes its own slot
+            DispatchQueue.concurrentPerform(iterations: ids.count) { k in slots[k] = Result { try cat.load(ids[k]) } }
+        }
+        return try loaded.map { try $0!.get() }
     }
 }
 

@@ -68,6 +68,15 @@ final class ModelAndLexiconTests: XCTestCase {
         XCTAssertEqual(SHA256.hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 
+    func testSHA256InstructionsMatchThePortableCode() {
+        var bytes: [UInt8] = []
+        var x: UInt32 = 12345
+        for n in 0..<300 {
+            if n > 0 { x = x &* 1_103_515_245 &+ 12345; bytes.append(UInt8(truncatingIfNeeded: x >> 16)) }
+            XCTAssertEqual(SHA256.digest(bytes, hardware: false), SHA256.digest(bytes, hardware: SHA256.hardware), "length \(n)")
+        }
+    }
+
     func testDataOnlyPluginClassifiesWithEvidence() throws {
         let plugin = try DataOnlyPlugin(model: try sampleModel())
         let d = plugin.classify(Analyzer().analyze("those so-called defenders"), options: ClassifyOptions())

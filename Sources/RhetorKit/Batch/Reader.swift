@@ -434,8 +434,7 @@ public enum CSV {
         var i = 0
         let n = b.count
         func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
-            if let s = String(validating: bytes, as: UTF8.self) { return s }
-            repaired = true
+            if !isValidUTF8(bytes) { repaired = true }
             return String(decoding: bytes, as: UTF8.self)
         }
         while true {

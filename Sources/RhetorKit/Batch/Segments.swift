@@ -138,7 +138,9 @@ public enum Aggregator {
     static func topEvidence(_ ds: [Decision], extra: Evidence, maxEvidence: Int) -> [Evidence] {
         var ev = ds.flatMap(\.evidence)
         ev.sort { abs($0.weight) > abs($1.weight) }
-        return [extra] + ev.prefix(max(0, maxEvidence - 1))
+        var out = [extra]
+        for e in ev where out.count < maxEvidence && !out.contains(where: { $0.repeats(e) }) { out.append(e) }
+        return out
     }
 
     static func targets(_ segs: [[Decision]], maxEvidence: Int) -> [Decision] {

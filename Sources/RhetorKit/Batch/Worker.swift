@@ -48,8 +48,8 @@ public final class BatchWorker: @unchecked Sendable {
     public func process(_ b: RawBatch) -> DoneBatch {
         var done = DoneBatch(seq: b.seq, inputBytes: b.inputBytes, fatal: b.fatal)
         var summary = options.summary ? BatchSummary(descriptors: descriptors) : nil
-        var w = JSONWriter()
-        w.out.reserveCapacity(b.bytes.count * 6)
+        // Room for the usual output (about 18 bytes per input byte with evidence) at once.
+        var w = JSONWriter(capacity: b.bytes.count * 20)
         for raw in b.records {
             let rec = parse(b, raw)
             let large = rec.text.utf8.count > BatchOptions.largeRecordBytes
@@ -67,15 +67,15 @@ public final class BatchWorker: @unchecked Sendable {
             if rec.error != nil, options.onError == .skip { results = [] }
             if rec.error != nil, options.onError == .fail { results = [] }
             for r in results {
-                if summary != nil { summary!.add(r.record) } else if let text = r.rendered { w.out.append(contentsOf: text.utf8) } else { encode(r.record, into: &w) }
+                if summary != nil { summary!.add(r.record) } else if let text = r.rendered { w.append(text) } else { encode(r.record, into: &w) }
             }
             outcome.outRecords = results.count
-            outcome.end = w.out.count
+            outcome.end = w.count
             done.outcomes.append(outcome)
             // Under --on-error fail nothing after the bad record is used.
             if rec.error != nil, options.onError == .fail { break }
         }
-        done.out = w.out
+        done.out = w.take()
         done.summary = summary
         return done
     }
@@ -83,9 +83,9 @@ public final class BatchWorker: @unchecked Sendable {
     func encode(_ r: ResultRecord, into w: inout JSONWriter) {
         switch options.format {
         case .jsonl: Encoders.jsonl(r, into: &w)
-        case .csv, .tsv: w.out.append(contentsOf: Encoders.table(r, format: options.format).utf8)
+        case .csv, .tsv: w.append(Encoders.table(r, format: options.format))
         case .pretty:
-            if let e = r.error { w.out.append(contentsOf: "── \(r.id)\n  error: \(e)\n".utf8) }
+            if let e = r.error { w.append("── \(r.id)\n  error: \(e)\n") }
         }
     }
 
@@ -109,8 +109,7 @@ public final class BatchWorker: @unchecked Sendable {
     func text(_ bytes: [UInt8], _ a: Int, _ z: Int, repaired: () -> Void) -> String {
         bytes.withUnsafeBufferPointer { p in
             let slice = UnsafeBufferPointer(rebasing: p[a..<z])
-            if let s = String(validating: slice, as: UTF8.self) { return s }
-            repaired()
+            if !isValidUTF8(slice) { repaired() }
             return String(decoding: slice, as: UTF8.self)
         }
     }

@@ -81,38 +81,72 @@ public struct Corpus: Sendable {
         var seen: [String: String] = [:]
         for file in corpus.files {
             let bytes = try readBytes(file)
+            // Lines are found first; then parsed on every core (most of the work), and the
+            // results taken in file order, so problems and duplicates read as one pass finds them.
+            var lines: [(number: Int, range: Range<Int>)] = []
             var lineNo = 0
             var start = 0
-            while start < bytes.count {
-                var end = start
-                while end < bytes.count, bytes[end] != 0x0A { end += 1 }
-                lineNo += 1
-                let origin = "\(file):\(lineNo)"
-                var lineEnd = end
-                if lineEnd > start, bytes[lineEnd - 1] == 0x0D { lineEnd -= 1 }
-                var lineStart = start
-                if lineNo == 1, bytes[start...].starts(with: [0xEF, 0xBB, 0xBF]) { lineStart += 3 }
-                defer { start = end + 1 }
-                if bytes[lineStart..<lineEnd].allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-                do {
-                    let (value, repaired) = try JSONReader.parse(bytes, lineStart..<lineEnd)
-                    if repaired { corpus.problems.append(CorpusProblem(origin: origin, message: "invalid UTF-8 (replaced with U+FFFD); re-save the file as UTF-8")) }
-                    let (record, problems) = parseRecord(value, origin: origin, knownActors: knownActors)
-                    corpus.problems += problems.map { CorpusProblem(origin: origin, message: $0) }
-                    guard var r = record else { continue }
-                    if let first = seen[r.id] {
-                        corpus.problems.append(CorpusProblem(origin: origin, message: "duplicate id '\(r.id)' (first at \(first)); give each record a unique id"))
-                        continue
-                    }
-                    seen[r.id] = origin
-                    r.origin = origin
-                    if problems.isEmpty { corpus.records.append(r) }
-                } catch let e as JSONParseError {
-                    corpus.problems.append(CorpusProblem(origin: origin, message: "bad JSON: \(e); each line must be one JSON object"))
+            bytes.withUnsafeBufferPointer { b in
+                while start < b.count {
+                    var end = start
+                    while end < b.count, b[end] != 0x0A { end += 1 }
+                    lineNo += 1
+                    var lineEnd = end
+                    if lineEnd > start, b[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+                    var lineStart = start
+                    if lineNo == 1, b[start...].starts(with: [0xEF, 0xBB, 0xBF]) { lineStart += 3 }
+                    if !b[lineStart..<lineEnd].allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { lines.append((lineNo, lineStart..<lineEnd)) }
+                    start = end + 1
                 }
+            }
+            let chunk = 2048
+            let found = lines
+            var parsed = [[ParsedLine]](repeating: [], count: (lines.count + chunk - 1) / chunk)
+            parsed.withUnsafeMutableBufferPointer { buffer in
+                nonisolated(unsafe) let slots = buffer   // each chunk writes its own slot
+                DispatchQueue.concurrentPerform(iterations: slots.count) { c in
+                    slots[c] = found[(c * chunk)..<min(found.count, (c + 1) * chunk)].map { line in
+                        parseLine(bytes, line.range, origin: "\(file):\(line.number)", knownActors: knownActors)
+                    }
+                }
+            }
+            for line in parsed.joined() {
+                corpus.problems += line.problems
+                guard let r = line.record else { continue }
+                if let first = seen[r.id] {
+                    corpus.problems.append(CorpusProblem(origin: r.origin, message: "duplicate id '\(r.id)' (first at \(first)); give each record a unique id"))
+                    continue
+                }
+                seen[r.id] = r.origin
+                if line.valid { corpus.records.append(r) }
             }
         }
         return corpus
+    }
+
+    /// One line, parsed: its record (with its origin, even when invalid: duplicates are told
+    /// by it), its problems, and whether the record is valid (invalid UTF-8 is reported but
+    /// does not drop it).
+    struct ParsedLine: Sendable {
+        var record: CorpusRecord?
+        var problems: [CorpusProblem] = []
+        var valid = false
+    }
+
+    static func parseLine(_ bytes: [UInt8], _ range: Range<Int>, origin: String, knownActors: Set<String>?) -> ParsedLine {
+        do {
+            let (value, repaired) = try JSONReader.parse(bytes, range)
+            var line = ParsedLine()
+            if repaired { line.problems.append(CorpusProblem(origin: origin, message: "invalid UTF-8 (replaced with U+FFFD); re-save the file as UTF-8")) }
+            let (record, messages) = parseRecord(value, origin: origin, knownActors: knownActors)
+            line.problems += messages.map { CorpusProblem(origin: origin, message: $0) }
+            line.record = record
+            line.record?.origin = origin
+            line.valid = messages.isEmpty
+            return line
+        } catch {
+            return ParsedLine(problems: [CorpusProblem(origin: origin, message: "bad JSON: \(error); each line must be one JSON object")])
+        }
     }
 
     /// Turns one JSON object into a record; returns the problems found in it.
@@ -187,7 +221,12 @@ public struct Corpus: Sendable {
 
     public var sha256: String {
         var all: [UInt8] = []
-        for f in files { if let b = try? readBytes(f) { all += Array((f as NSString).lastPathComponent.utf8) + [0] + b } }
+        for f in files {
+            guard let b = try? readBytes(f) else { continue }
+            all += (f as NSString).lastPathComponent.utf8
+            all.append(0)
+            all += b
+        }
         return SHA256.hex(all)
     }
 }

@@ -19,6 +19,11 @@ public struct Gazetteer: Sendable {
     public private(set) var actors: [Actor] = []
     public private(set) var byID: [String: Int] = [:]
     private var aliases = Lexicon()
+    /// How each alias must be written to count, by index in `aliases.entries`.
+    private var casing: [Casing] = []
+
+    /// See `mentions(in:)`.
+    enum Casing { case any, allCaps, exact, capitalised }
 
     /// Single-word aliases that are also ordinary words: matched only when capitalised.
     static let capitalisedOnly: Set<String> = ["badr", "nasr", "ataa", "azm", "hikma", "goran", "sepah", "basij", "atabat", "change movement", "fadhila"]
@@ -30,7 +35,7 @@ public struct Gazetteer: Sendable {
     public init(rows: [[String]], name: String = "gazetteer") throws {
         for (n, r) in rows.enumerated() {
             guard r.count >= 4 else { throw RhetorError.input("\(name):\(n + 1): expected 4 tab-separated fields (id, type, parent, aliases)") }
-            let actor = Actor(id: r[0], type: r[1], parent: r[2].isEmpty ? nil : r[2], aliases: r[3].split(separator: "|").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+            let actor = Actor(id: r[0], type: r[1], parent: r[2].isEmpty ? nil : r[2], aliases: r[3].split(separator: "|").map { Lexicon.trimSpaces($0) }.filter { !$0.isEmpty })
             guard byID[actor.id] == nil else { throw RhetorError.input("\(name):\(n + 1): duplicate actor id '\(actor.id)'") }
             byID[actor.id] = actors.count
             actors.append(actor)
@@ -39,6 +44,16 @@ public struct Gazetteer: Sendable {
             }
         }
         for a in actors { if let p = a.parent, byID[p] == nil { throw RhetorError.input("\(name): actor '\(a.id)' has unknown parent '\(p)'") } }
+        casing = aliases.entries.map(Gazetteer.casing)
+    }
+
+    static func casing(_ e: Lexicon.Entry) -> Casing {
+        let letters = e.text.unicodeScalars.filter { $0.properties.isAlphabetic }
+        if letters.count <= Gazetteer.acronymMaxLength, letters.count >= 2, letters.allSatisfy({ $0.properties.isUppercase }) { return .allCaps }
+        // Mixed-case acronyms (CoR, GoI): exact case.
+        if letters.count <= Gazetteer.acronymMaxLength, letters.filter({ $0.properties.isUppercase }).count >= 2 { return .exact }
+        if Gazetteer.capitalisedOnly.contains(e.words.joined(separator: " ")) { return .capitalised }
+        return .any
     }
 
     /// Reads an actors.tsv file (comment lines start with #; a header line starting `id` is skipped).
@@ -71,7 +86,7 @@ public struct Gazetteer: Sendable {
         var candidates: [(hit: Lexicon.Hit, entry: Int)] = []
         for hit in aliases.matchEverywhere(p) {
             // An alias phrase may belong to one actor only; the first listed wins.
-            guard let entryIndex = hit.entries.first(where: { accept(aliases.entries[$0], p, hit.tokens) }) else { continue }
+            guard let entryIndex = hit.entries.first(where: { accept($0, p, hit.tokens) }) else { continue }
             candidates.append((hit, entryIndex))
         }
         var taken = [Bool](repeating: false, count: p.tokens.count)
@@ -89,18 +104,18 @@ public struct Gazetteer: Sendable {
         }
     }
 
-    private func accept(_ e: Lexicon.Entry, _ p: Passage, _ r: ClosedRange<Int>) -> Bool {
-        let letters = e.text.unicodeScalars.filter { $0.properties.isAlphabetic }
-        if letters.count <= Gazetteer.acronymMaxLength, letters.count >= 2, letters.allSatisfy({ $0.properties.isUppercase }) {
-            return r.allSatisfy { p.tokens[$0].flags.contains(.allCaps) || p.tokens[$0].kind == .number }
+    private func accept(_ entry: Int, _ p: Passage, _ r: ClosedRange<Int>) -> Bool {
+        switch casing[entry] {
+        case .any: return true
+        case .allCaps: return r.allSatisfy { p.tokens[$0].flags.contains(.allCaps) || p.tokens[$0].kind == .number }
+        case .capitalised: return p.tokens[r.lowerBound].flags.contains(.capitalized)
+        case .exact:
+            let text = aliases.entries[entry].text
+            let a = Int(p.tokens[r.lowerBound].byteStart), b = Int(p.tokens[r.upperBound].byteEnd)
+            if p.bytes[a..<b].elementsEqual(text.utf8) { return true }
+            // Different bytes can still be the same text (canonical equivalence) outside ASCII.
+            let ascii = p.bytes[a..<b].allSatisfy { $0 < 0x80 } && text.utf8.allSatisfy { $0 < 0x80 }
+            return !ascii && p.surface(tokens: r) == text
         }
-        if letters.count <= Gazetteer.acronymMaxLength, letters.filter({ $0.properties.isUppercase }).count >= 2 {
-            // Mixed-case acronyms (CoR, GoI): exact case.
-            return p.surface(tokens: r) == e.text
-        }
-        if Gazetteer.capitalisedOnly.contains(e.words.joined(separator: " ")) {
-            return p.tokens[r.lowerBound].flags.contains(.capitalized)
-        }
-        return true
     }
 }

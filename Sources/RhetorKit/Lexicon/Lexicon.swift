@@ -35,8 +35,9 @@ public struct Lexicon: Sendable {
 
     public private(set) var entries: [Entry] = []
     private var table = TokenTable()
-    // Trie over word ids: children[node] maps word id to child node; terminal[node] lists entries.
-    private var children: [[Int32: Int32]] = [[:]]
+    // Trie over word ids: `edges` maps (node, word id) to the child node; terminal[node] lists
+    // entries. One flat table rather than a dictionary per node: loading builds thousands.
+    private var edges = FeatureMap()
     private var terminal: [[Int]] = [[]]
     /// The root's children as a flat array indexed by word id (-1: none): every passage token
     /// is tried at the root, so that step is an array read, not a dictionary lookup.
@@ -51,11 +52,12 @@ public struct Lexicon: Sendable {
     /// Parses lexicon text; `name` is used in messages (a path, usually).
     public init(parsing source: String, name: String) throws {
         var lineNo = 0
-        for rawLine in source.split(separator: "\n", omittingEmptySubsequences: false) {
+        // Lines and fields split on bytes (a tab or newline byte is never inside a character).
+        for rawLine in source.utf8.split(separator: 0x0A, omittingEmptySubsequences: false) {
             lineNo += 1
-            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
-            if line.allSatisfy({ $0 == " " || $0 == "\t" }) || line.hasPrefix("#") { continue }
-            let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+            let bytes = rawLine.last == 0x0D ? rawLine.dropLast() : rawLine
+            if bytes.first == UInt8(ascii: "#") || bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+            let fields = bytes.split(separator: 0x09, omittingEmptySubsequences: false).map { Substring($0) }
             guard fields.count == 4 else {
                 throw RhetorError.input("\(name):\(lineNo): expected 4 tab-separated fields (entry, category, weight, note), found \(fields.count); separate fields with one tab, or start the line with # to comment it out")
             }
@@ -74,6 +76,8 @@ public struct Lexicon: Sendable {
     /// `trimmingCharacters(in: .whitespaces)` (tab and the Zs spaces) without bridging to
     /// NSString: model loading parses thousands of entries.
     static func trimSpaces(_ s: Substring) -> String {
+        // Nearly every field starts and ends with a visible ASCII character: nothing to trim.
+        if let a = s.utf8.first, let z = s.utf8.last, a > 0x20 && a < 0x80 && z > 0x20 && z < 0x80 { return String(s) }
         func isSpace(_ c: Unicode.Scalar) -> Bool { c == "\t" || c.properties.generalCategory == .spaceSeparator }
         let u = s.unicodeScalars
         guard let a = u.firstIndex(where: { !isSpace($0) }), let z = u.lastIndex(where: { !isSpace($0) }) else { return "" }
@@ -84,25 +88,24 @@ public struct Lexicon: Sendable {
         try Lexicon(parsing: try readTextFile(path), name: path)
     }
 
-    /// Folds an entry's text into its words, with the passage analyser.
-    public static func fold(_ text: String) -> [String] {
-        let p = Analyzer().analyze(text)
-        return p.tokens.indices.filter { p.tokens[$0].kind != .punct }.map { p.norm($0) }
-    }
+    /// Folds an entry's text into its words, with the passage analyser's scanner.
+    public static func fold(_ text: String) -> [String] { Analyzer.words(text) }
 
+    /// Adds an entry; its `words` are the fold of its text (kept when an entry taken from
+    /// another lexicon already has them).
     public mutating func add(_ e: Entry) {
         var entry = e
-        entry.words = Lexicon.fold(e.text)
+        if entry.words.isEmpty { entry.words = Lexicon.fold(e.text) }
         let index = entries.count
         entries.append(entry)
         guard !entry.words.isEmpty else { return }
         var node = 0
         for w in entry.words {
             let id = table.intern(w)
-            if let next = children[node][id] { node = Int(next) } else {
-                children.append([:]); terminal.append([])
-                let next = Int32(children.count - 1)
-                children[node][id] = next
+            if let next = child(node, id) { node = Int(next) } else {
+                terminal.append([])
+                let next = Int32(terminal.count - 1)
+                edges.insert(Lexicon.edge(node, id), next)
                 if node == 0 {
                     while rootChildren.count <= Int(id) { rootChildren.append(-1) }
                     rootChildren[Int(id)] = next
@@ -113,9 +116,12 @@ public struct Lexicon: Sendable {
         terminal[node].append(index)
     }
 
+    @inline(__always)
+    private static func edge(_ node: Int, _ id: Int32) -> UInt64 { UInt64(node) << 32 | UInt64(UInt32(bitPattern: id)) }
+
     /// Ids of the passage's tokens in this lexicon's word table (-1 = not a lexicon word).
     public func wordIDs(_ p: Passage) -> [Int32] {
-        p.tokens.indices.map { p.tokens[$0].kind == .punct ? -1 : table.lookup(p, $0) }
+        table.lookupWords(p)
     }
 
     @inline(__always)
@@ -126,7 +132,7 @@ public struct Lexicon: Sendable {
             let c = rootChildren[k]
             return c >= 0 ? c : nil
         }
-        return children[node][id]
+        return edges[Lexicon.edge(node, id)]
     }
 
     /// Longest, non-overlapping matches, left to right.

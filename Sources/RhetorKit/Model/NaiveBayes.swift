@@ -9,8 +9,22 @@ public struct FeatureBag: Sendable {
         public var a: Int32          // ≥ 0: passage token index; ≤ -2: literal index (-2 - k); -1: none
         public var b: Int32
         public var value: Double
+        // The span as two Int32s (first -1: none): 32-byte items rather than 48, and bags are
+        // copied once per stance target.
+        private var first: Int32
+        private var last: Int32
+
+        init(kind: UInt8, a: Int32, b: Int32, value: Double, span: ClosedRange<Int>?) {
+            self.kind = kind; self.a = a; self.b = b; self.value = value
+            first = span.map { Int32($0.lowerBound) } ?? -1
+            last = span.map { Int32($0.upperBound) } ?? -1
+        }
+
         /// Token span behind the feature, for evidence (inclusive); nil when it has none.
-        public var span: ClosedRange<Int>?
+        public var span: ClosedRange<Int>? {
+            get { first < 0 ? nil : Int(first)...Int(last) }
+            set { first = newValue.map { Int32($0.lowerBound) } ?? -1; last = newValue.map { Int32($0.upperBound) } ?? -1 }
+        }
     }
     public var items: [Item] = []
     public var literals: [String] = []
@@ -34,7 +48,9 @@ public struct FeatureBag: Sendable {
     }
 
     private mutating func literal(_ s: String) -> Int32 {
-        if let k = literals.firstIndex(of: s) { return -2 - Int32(k) }
+        // Equal strings have equal lengths: most candidates are rejected without comparing.
+        let length = s.utf8.count
+        if let k = literals.firstIndex(where: { $0.utf8.count == length && $0 == s }) { return -2 - Int32(k) }
         literals.append(s)
         return -2 - Int32(literals.count - 1)
     }
@@ -88,19 +104,12 @@ public struct NaiveBayes: Sendable {
         UInt64(kind) << 56 | UInt64(UInt32(bitPattern: a) & 0x0FFF_FFFF) << 28 | UInt64(UInt32(bitPattern: b) & 0x0FFF_FFFF)
     }
 
-    /// Resolves an atom to a vocabulary id: -1 none, -2 unknown (feature cannot exist).
-    @inline(__always)
-    private func resolve(_ atom: Int32, _ bag: FeatureBag, _ p: Passage) -> Int32 {
-        if atom == -1 { return 0x0FFF_FFFF }
-        let id = atom >= 0 ? vocabulary.lookup(p, Int(atom)) : vocabulary.lookup(bag.literals[Int(-2 - atom)])
-        return id < 0 ? -2 : id
-    }
-
-    private mutating func internAtom(_ atom: Int32, _ bag: FeatureBag, _ p: Passage) -> Int32 {
+    private mutating func internAtom(_ atom: Int32, _ bag: FeatureBag, _ p: Passage, _ tokenIDs: inout [Int32]) -> Int32 {
         if atom == -1 { return 0x0FFF_FFFF }
         if atom >= 0 {
-            let t = p.tokens[Int(atom)]
-            return vocabulary.intern(p.normalized, Int(t.normStart), Int(t.normEnd))
+            let k = Int(atom)
+            if tokenIDs[k] < 0 { tokenIDs[k] = vocabulary.intern(p, k) }
+            return tokenIDs[k]
         }
         return vocabulary.intern(bag.literals[Int(-2 - atom)])
     }
@@ -122,32 +131,120 @@ public struct NaiveBayes: Sendable {
         classDocs[label] += weight
         var touched: [Int] = []
         touched.reserveCapacity(bag.items.count)
-        for item in bag.items {
-            let a = internAtom(item.a, bag, passage), b = internAtom(item.b, bag, passage)
-            let k = NaiveBayes.key(item.kind, a, b)
-            let f: Int
-            if let existing = featureIndex[k] { f = Int(existing) } else {
-                f = featureKeys.count
-                featureIndex.insert(k, Int32(f))
+        // Each token is interned once per example (it is an atom of several items).
+        var tokenIDs = [Int32](repeating: -1, count: passage.tokens.count)
+        // Keys first, then the lookups: independent loads, so the cache misses of a large
+        // feature table overlap instead of queueing one behind the other.
+        let keys = bag.items.map { item in
+            NaiveBayes.key(item.kind, internAtom(item.a, bag, passage, &tokenIDs), internAtom(item.b, bag, passage, &tokenIDs))
+        }
+        for k in keys { touched.append(featureIndex[k].map(Int.init) ?? -1) }
+        for (n, k) in keys.enumerated() where touched[n] < 0 {
+            // A feature new in this example (perhaps twice in it).
+            if let existing = featureIndex[k] { touched[n] = Int(existing); continue }
+            touched[n] = featureKeys.count
+            featureIndex.insert(k, Int32(featureKeys.count))
+            featureKeys.append(k)
+            counts.append(contentsOf: repeatElement(0, count: classes.count))
+            logNumerator.append(contentsOf: repeatElement(0, count: classes.count))
+            featureTotals.append(0)
+        }
+        // Then the sums, in item order as before, through buffers (no checks per item).
+        let n = classes.count
+        var classTotal = classTotals[label]
+        counts.withUnsafeMutableBufferPointer { counts in
+            featureTotals.withUnsafeMutableBufferPointer { totals in
+                for (item, f) in zip(bag.items, touched) {
+                    counts[f * n + label] += item.value * weight
+                    totals[f] += item.value * weight
+                    classTotal += item.value * weight
+                }
+            }
+        }
+        classTotals[label] = classTotal
+        return touched
+    }
+
+    /// A new model with `count` examples counted in, on every core: `add(k, &nb)` counts
+    /// example k into `nb`. Fixed-size runs of examples are counted apart and merged in order,
+    /// so the model does not depend on the number of cores; with whole-number feature values
+    /// (text features and lexicon hits) it equals counting one by one, bit for bit.
+    public static func counting(_ count: Int, classes: [String], kinds: [String], alpha: Double, variant: Variant,
+                                _ add: @Sendable (Int, inout NaiveBayes) -> Void) -> NaiveBayes {
+        let run = 8192
+        let runs = (count + run - 1) / run
+        var parts = [NaiveBayes?](repeating: nil, count: runs)
+        parts.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let slots = buffer   // each run writes its own slot
+            DispatchQueue.concurrentPerform(iterations: runs) { r in
+                var nb = NaiveBayes(classes: classes, kinds: kinds, alpha: alpha, variant: variant)
+                for k in (r * run)..<min(count, (r + 1) * run) { add(k, &nb) }
+                slots[r] = nb
+            }
+        }
+        var nb = NaiveBayes(classes: classes, kinds: kinds, alpha: alpha, variant: variant)
+        for part in parts { nb.merge(part!) }
+        return nb
+    }
+
+    /// Adds another model's counts (same classes and kinds) to this one's; logs are not refreshed.
+    mutating func merge(_ other: NaiveBayes) {
+        precondition(other.classes == classes && other.kinds == kinds)
+        let n = classes.count
+        // Its word ids, in this model's vocabulary.
+        let ids = (0..<other.vocabulary.count).map { w in other.vocabulary.withBytes(Int32(w)) { vocabulary.intern($0, 0, $0.count) } }
+        featureIndex.reserve(featureKeys.count + other.featureKeys.count)
+        for f in other.featureKeys.indices {
+            let (kind, a, b) = other.parts(f)
+            let k = NaiveBayes.key(UInt8(kind), ids[Int(a)], b == 0x0FFF_FFFF ? b : ids[Int(b)])
+            let g: Int
+            if let existing = featureIndex[k] { g = Int(existing) } else {
+                g = featureKeys.count
+                featureIndex.insert(k, Int32(g))
                 featureKeys.append(k)
-                counts.append(contentsOf: repeatElement(0, count: classes.count))
-                logNumerator.append(contentsOf: repeatElement(0, count: classes.count))
+                counts.append(contentsOf: repeatElement(0, count: n))
+                logNumerator.append(contentsOf: repeatElement(0, count: n))
                 featureTotals.append(0)
             }
-            counts[f * classes.count + label] += item.value * weight
-            featureTotals[f] += item.value * weight
-            classTotals[label] += item.value * weight
-            touched.append(f)
+            for c in 0..<n { counts[g * n + c] += other.counts[f * n + c] }
+            featureTotals[g] += other.featureTotals[f]
         }
-        return touched
+        for c in 0..<n {
+            classTotals[c] += other.classTotals[c]
+            classDocs[c] += other.classDocs[c]
+        }
     }
 
     /// Recomputes every cached log: after bulk loading.
     public mutating func refreshAll() {
         if logNumerator.count != counts.count { logNumerator = Array(repeating: 0, count: counts.count) }
-        for f in 0..<featureKeys.count { refreshFeature(f) }
+        // Counts are nearly all small whole numbers: log(k + α) for those comes from a table
+        // (the same values: the same log of the same double), so loading a model is not
+        // hundreds of thousands of `log` calls.
+        let smallLogs = (0..<NaiveBayes.smallCounts).map { log(Double($0) + alpha) }
+        let n = classes.count
+        let multinomial = variant == .multinomial
+        counts.withUnsafeBufferPointer { counts in
+            featureTotals.withUnsafeBufferPointer { totals in
+                logNumerator.withUnsafeMutableBufferPointer { num in
+                    for f in 0..<totals.count {
+                        for c in 0..<n {
+                            let x = multinomial ? counts[f * n + c] : totals[f] - counts[f * n + c]
+                            if x >= 0, x < Double(NaiveBayes.smallCounts), x == x.rounded(.towardZero) {
+                                num[f * n + c] = smallLogs[Int(x)]
+                            } else {
+                                num[f * n + c] = log(x + alpha)
+                            }
+                        }
+                    }
+                }
+            }
+        }
         refreshDenominators()
     }
+
+    /// Whole counts below this take their log from `refreshAll`'s table.
+    static let smallCounts = 256
 
     private mutating func refreshFeature(_ f: Int) {
         let n = classes.count
@@ -174,34 +271,52 @@ public struct NaiveBayes: Sendable {
         public var best: Int { probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0 }
     }
 
+    public typealias Row = (f: Int, value: Double, item: Int)
+
     /// Resolved feature rows of a bag: (feature index, value, bag item index).
-    public func resolve(_ bag: FeatureBag, passage: Passage) -> [(f: Int, value: Double, item: Int)] {
-        var rows: [(f: Int, value: Double, item: Int)] = []
+    public func resolve(_ bag: FeatureBag, passage: Passage) -> [Row] {
+        let r = FeatureResolver()
+        resolve(bag, passage: passage, into: r)
+        return r.rows
+    }
+
+    /// `resolve`, into `r.rows`; token ids stay cached in `r` for the next model that shares
+    /// this one's vocabulary.
+    public func resolve(_ bag: FeatureBag, passage: Passage, into r: FeatureResolver) {
+        r.prepare(passage, vocabulary: vocabulary.storageKey)
+        // Worked on outside the class (no exclusivity check per access), then handed back.
+        var tokenIDs = r.tokenIDs, rows = r.rows
+        r.tokenIDs = []; r.rows = []
+        defer { r.tokenIDs = tokenIDs; r.rows = rows }
+        rows.removeAll(keepingCapacity: true)
         rows.reserveCapacity(bag.items.count)
-        // A token is an atom of several items (its word, two bigrams, position tags): look each
-        // token and literal up once per bag (-3 = not looked up yet).
-        var tokenIDs = [Int32](repeating: -3, count: passage.tokens.count)
-        var literalIDs = [Int32](repeating: -3, count: bag.literals.count)
-        @inline(__always) func atom(_ x: Int32) -> Int32 {
-            if x == -1 { return 0x0FFF_FFFF }
-            if x >= 0 {
-                let k = Int(x)
-                if tokenIDs[k] == -3 { let id = vocabulary.lookup(passage, k); tokenIDs[k] = id < 0 ? -2 : id }
-                return tokenIDs[k]
+        // A token is an atom of several items (its word, two bigrams, position tags): each token
+        // and literal is looked up once (-3 = not looked up yet, -2 = not in the vocabulary).
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: bag.literals.count) { literalIDs in
+            literalIDs.initialize(repeating: -3)
+            tokenIDs.withUnsafeMutableBufferPointer { tokenIDs in
+                @inline(__always) func atom(_ x: Int32) -> Int32 {
+                    if x == -1 { return 0x0FFF_FFFF }
+                    if x >= 0 {
+                        let k = Int(x)
+                        if tokenIDs[k] == -3 { let id = vocabulary.lookup(passage, k); tokenIDs[k] = id < 0 ? -2 : id }
+                        return tokenIDs[k]
+                    }
+                    let k = Int(-2 - x)
+                    if literalIDs[k] == -3 { let id = vocabulary.lookup(bag.literals[k]); literalIDs[k] = id < 0 ? -2 : id }
+                    return literalIDs[k]
+                }
+                bag.items.withUnsafeBufferPointer { items in
+                    for n in items.indices {
+                        let a = atom(items[n].a)
+                        if a == -2 { continue }
+                        let b = atom(items[n].b)
+                        if b == -2 { continue }
+                        if let f = featureIndex[NaiveBayes.key(items[n].kind, a, b)] { rows.append((Int(f), items[n].value, n)) }
+                    }
+                }
             }
-            let k = Int(-2 - x)
-            if literalIDs[k] == -3 { let id = vocabulary.lookup(bag.literals[k]); literalIDs[k] = id < 0 ? -2 : id }
-            return literalIDs[k]
         }
-        for n in bag.items.indices {
-            let item = bag.items[n]
-            let a = atom(item.a)
-            if a == -2 { continue }
-            let b = atom(item.b)
-            if b == -2 { continue }
-            if let f = featureIndex[NaiveBayes.key(item.kind, a, b)] { rows.append((Int(f), item.value, n)) }
-        }
-        return rows
     }
 
     public func logPrior(_ c: Int) -> Double {
@@ -220,7 +335,13 @@ public struct NaiveBayes: Sendable {
         predict(rows: resolve(bag, passage: passage))
     }
 
-    public func predict(rows: [(f: Int, value: Double, item: Int)]) -> Prediction {
+    public func predict(rows: [Row]) -> Prediction {
+        let jll = jointLogLikelihood(rows: rows)
+        return Prediction(probabilities: softmax(jll), logJoint: jll)
+    }
+
+    /// `predict(rows:).logJoint` alone (the combiner makes its own probabilities).
+    public func jointLogLikelihood(rows: [Row]) -> [Double] {
         let n = classes.count
         var jll = (0..<n).map { variant == .multinomial ? logPrior($0) : 0 }
         // The same sums as `jll[c] += r.value * weight(r.f, c)`, without per-access checks.
@@ -238,30 +359,47 @@ public struct NaiveBayes: Sendable {
                 }
             }
         }
-        return Prediction(probabilities: softmax(jll), logJoint: jll)
+        return jll
     }
 
     /// Each resolved feature's pull toward `label` against `other`, largest first.
-    public func contributions(rows: [(f: Int, value: Double, item: Int)], label: Int, other: Int) -> [(item: Int, weight: Double)] {
+    public func contributions(rows: [Row], label: Int, other: Int) -> [(item: Int, weight: Double)] {
         rows.map { ($0.item, $0.value * (weight($0.f, label) - weight($0.f, other))) }
             .sorted { $0.weight > $1.weight }
     }
 
     /// The first `k` of `contributions(rows:label:other:)`, without sorting them all: the same
-    /// items in the same order (ties keep row order, as the stable sort does).
-    public func topContributions(rows: [(f: Int, value: Double, item: Int)], label: Int, other: Int, k: Int) -> [(item: Int, weight: Double)] {
+    /// items in the same order (ties keep row order, as the stable sort does), except that an
+    /// item repeating an earlier one's feature and span (a word near two mentions of a target)
+    /// is left out: it would be the same evidence twice.
+    public func topContributions(rows: [Row], bag: FeatureBag, label: Int, other: Int, k: Int) -> [(item: Int, weight: Double)] {
         guard k > 0 else { return [] }
-        var top: [(item: Int, weight: Double)] = []
+        var top: [(item: Int, weight: Double, f: Int)] = []
         top.reserveCapacity(k + 1)
-        for r in rows {
-            let w = r.value * (weight(r.f, label) - weight(r.f, other))
-            if top.count == k, !(w > top[k - 1].weight) { continue }
-            var pos = top.count
-            while pos > 0, top[pos - 1].weight < w { pos -= 1 }
-            top.insert((r.item, w), at: pos)
-            if top.count > k { top.removeLast() }
+        let n = classes.count
+        let sign: Double = variant == .multinomial ? 1 : -1
+        logNumerator.withUnsafeBufferPointer { num in
+            bag.items.withUnsafeBufferPointer { items in
+                for r in rows {
+                    // value × (weight(f, label) − weight(f, other)), the denominators as `weight` has them.
+                    let w = r.value * (sign * (num[r.f * n + label] - logDenominator[label]) - sign * (num[r.f * n + other] - logDenominator[other]))
+                    if top.count == k, !(w > top[k - 1].weight) { continue }
+                    var pos = top.count
+                    while pos > 0, top[pos - 1].weight < w { pos -= 1 }
+                    // A repeat has the same weight, so it sits among the equal weights just before `pos`.
+                    var q = pos
+                    var repeated = false
+                    while q > 0, top[q - 1].weight == w {
+                        q -= 1
+                        if top[q].f == r.f && items[top[q].item].span == items[r.item].span { repeated = true; break }
+                    }
+                    if repeated { continue }
+                    top.insert((r.item, w, r.f), at: pos)
+                    if top.count > k { top.removeLast() }
+                }
+            }
         }
-        return top
+        return top.map { ($0.item, $0.weight) }
     }
 
     /// Features that most favour each class over the rest (data, not printing).
@@ -287,15 +425,41 @@ public struct NaiveBayes: Sendable {
         return s
     }
 
-    /// The name a bag item would have as a feature (for evidence of unresolved items too).
-    public static func itemName(_ item: FeatureBag.Item, bag: FeatureBag, passage: Passage, kinds: [String]) -> String {
-        func atom(_ x: Int32) -> String { x >= 0 ? passage.norm(Int(x)) : bag.literals[Int(-2 - x)] }
-        var s = kinds[Int(item.kind)] + ":" + atom(item.a)
-        if item.b != -1 { s += " " + atom(item.b) }
-        return s
+    /// The name a bag item would have as a feature (for evidence of unresolved items too),
+    /// after `prefix`; built in one allocation.
+    public static func itemName(_ item: FeatureBag.Item, bag: FeatureBag, passage: Passage, kinds: [String], prefix: StaticString = "") -> String {
+        var kind = kinds[Int(item.kind)]
+        var a = atomText(item.a, bag), b = atomText(item.b, bag)
+        return kind.withUTF8 { k in
+            a.withUTF8 { la in
+                b.withUTF8 { lb in
+                    passage.normalized.withUnsafeBufferPointer { norm in
+                        func bytes(_ x: Int32, _ literal: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+                            guard x >= 0 else { return literal }
+                            let t = passage.tokens[Int(x)]
+                            return UnsafeBufferPointer(rebasing: norm[Int(t.normStart)..<Int(t.normEnd)])
+                        }
+                        let pa = bytes(item.a, la), pb = bytes(item.b, lb)
+                        let count = prefix.utf8CodeUnitCount + k.count + 1 + pa.count + (item.b != -1 ? 1 + pb.count : 0)
+                        return String(unsafeUninitializedCapacity: count) { out in
+                            var o = 0
+                            func put(_ p: UnsafeBufferPointer<UInt8>) { for x in p { out[o] = x; o += 1 } }
+                            put(UnsafeBufferPointer(start: prefix.utf8Start, count: prefix.utf8CodeUnitCount))
+                            put(k)
+                            out[o] = UInt8(ascii: ":"); o += 1
+                            put(pa)
+                            if item.b != -1 { out[o] = UInt8(ascii: " "); o += 1; put(pb) }
+                            return o
+                        }
+                    }
+                }
+            }
+        }
     }
 
-    /// Rows for the model file: (kind, a, b, counts per class), sorted for byte-stable output.
+    /// A literal atom's text; empty for token atoms and none (their bytes come from the passage).
+    private static func atomText(_ x: Int32, _ bag: FeatureBag) -> String { x <= -2 ? bag.literals[Int(-2 - x)] : "" }
+
     /// A copy keeping only features seen at least `minCount` times in all (feature selection:
     /// smaller models, and rare words stop voting on their one example's label).
     public func pruned(minCount: Double) -> NaiveBayes {
@@ -308,15 +472,34 @@ public struct NaiveBayes: Sendable {
         return out
     }
 
+    /// Rows for the model file: (kind, a, b, counts per class), sorted for byte-stable output.
     func serializedRows() -> [(String, String, String, [Double])] {
-        var rows: [(String, String, String, [Double])] = []
-        rows.reserveCapacity(featureKeys.count)
-        for (f, k) in featureKeys.enumerated() {
-            let a = Int32((k >> 28) & 0x0FFF_FFFF), b = Int32(k & 0x0FFF_FFFF)
-            rows.append((kinds[Int(k >> 56)], vocabulary.string(a), b == 0x0FFF_FFFF ? "" : vocabulary.string(b),
-                         Array(counts[(f * classes.count)..<((f + 1) * classes.count)])))
+        serializedOrder().map { f in
+            let (kind, a, b) = parts(f)
+            return (kinds[kind], vocabulary.string(a), b == 0x0FFF_FFFF ? "" : vocabulary.string(b),
+                    Array(counts[(f * classes.count)..<((f + 1) * classes.count)]))
         }
-        return rows.sorted { ($0.0, $0.1, $0.2) < ($1.0, $1.1, $1.2) }
+    }
+
+    /// Feature `f`'s kind index and word ids (b is 0x0FFF_FFFF when it has none).
+    func parts(_ f: Int) -> (kind: Int, a: Int32, b: Int32) {
+        let k = featureKeys[f]
+        return (Int(k >> 56), Int32((k >> 28) & 0x0FFF_FFFF), Int32(k & 0x0FFF_FFFF))
+    }
+
+    /// Feature indices in model-file order: by kind, then a, then b, as their Strings compare
+    /// (compared through each word's rank, not String by String; ties keep feature order).
+    func serializedOrder() -> [Int] {
+        let words = vocabulary.ranks()
+        let kindRank = TokenTable.ranks(kinds)
+        // A missing b is written as the empty string.
+        let emptyID = vocabulary.lookup("")
+        let none = emptyID >= 0 ? words[Int(emptyID)] : -1
+        let keys = featureKeys.indices.map { f -> (Int32, Int32, Int32) in
+            let (kind, a, b) = parts(f)
+            return (kindRank[kind], words[Int(a)], b == 0x0FFF_FFFF ? none : words[Int(b)])
+        }
+        return featureKeys.indices.sorted { keys[$0] < keys[$1] }
     }
 
     /// Bulk load of one count row (model reading); call `refreshAll()` after the last.
@@ -324,34 +507,69 @@ public struct NaiveBayes: Sendable {
         guard let kk = kinds.firstIndex(of: kind) else { throw RhetorError.input("unknown feature kind '\(kind)'") }
         let ai = vocabulary.intern(a)
         let bi = b.isEmpty ? Int32(0x0FFF_FFFF) : vocabulary.intern(b)
-        let key = NaiveBayes.key(UInt8(kk), ai, bi)
-        guard featureIndex[key] == nil else { throw RhetorError.input("duplicate feature \(kind):\(a) \(b)") }
-        featureIndex.insert(key, Int32(featureKeys.count))
-        featureKeys.append(key)
-        counts.append(contentsOf: row)
-        featureTotals.append(row.reduce(0, +))
-        for (c, x) in row.enumerated() { classTotals[c] += x }
+        try row.withUnsafeBufferPointer { try appendRow(NaiveBayes.key(UInt8(kk), ai, bi), $0) { "duplicate feature \(kind):\(a) \(b)" } }
     }
 
-    /// `loadRow` from the bytes of a model file (no Strings for the hundreds of thousands of rows).
-    mutating func loadRow(_ buf: [UInt8], kind: Range<Int>, a: Range<Int>, b: Range<Int>, counts row: [Double]) throws {
-        guard let kk = kinds.firstIndex(where: { $0.utf8.elementsEqual(buf[kind]) }) else {
-            throw RhetorError.input("unknown feature kind '\(String(decoding: buf[kind], as: UTF8.self))'")
-        }
+    /// `loadRow` from the bytes of a model file (no Strings for the hundreds of thousands of
+    /// rows); `kind` is already an index into `kinds`.
+    mutating func loadRow(_ buf: UnsafeBufferPointer<UInt8>, kind kk: Int, a: Range<Int>, b: Range<Int>, counts row: UnsafeBufferPointer<Double>) throws {
         let ai = vocabulary.intern(buf, a.lowerBound, a.upperBound)
         let bi = b.isEmpty ? Int32(0x0FFF_FFFF) : vocabulary.intern(buf, b.lowerBound, b.upperBound)
-        let key = NaiveBayes.key(UInt8(kk), ai, bi)
-        guard featureIndex[key] == nil else {
-            throw RhetorError.input("duplicate feature \(kinds[kk]):\(String(decoding: buf[a], as: UTF8.self)) \(String(decoding: buf[b], as: UTF8.self))")
+        let kind = kinds[kk]
+        try appendRow(NaiveBayes.key(UInt8(kk), ai, bi), row) {
+            "duplicate feature \(kind):\(String(decoding: UnsafeBufferPointer(rebasing: buf[a]), as: UTF8.self)) \(String(decoding: UnsafeBufferPointer(rebasing: buf[b]), as: UTF8.self))"
         }
+    }
+
+    private mutating func appendRow(_ key: UInt64, _ row: UnsafeBufferPointer<Double>, duplicate: () -> String) throws {
+        guard featureIndex[key] == nil else { throw RhetorError.input(duplicate()) }
         featureIndex.insert(key, Int32(featureKeys.count))
         featureKeys.append(key)
         counts.append(contentsOf: row)
-        featureTotals.append(row.reduce(0, +))
-        for (c, x) in row.enumerated() { classTotals[c] += x }
+        var total = 0.0
+        for (c, x) in row.enumerated() { classTotals[c] += x; total += x }
+        featureTotals.append(total)
+    }
+
+    /// Room for `rows` more features (model reading knows how many are coming).
+    mutating func reserve(_ rows: Int) {
+        featureIndex.reserve(featureKeys.count + rows)
+        featureKeys.reserveCapacity(featureKeys.count + rows)
+        counts.reserveCapacity(counts.count + rows * classes.count)
+        featureTotals.reserveCapacity(featureTotals.count + rows)
     }
 
     mutating func setDocs(_ docs: [Double]) { classDocs = docs }
+
+    /// Takes a vocabulary that extends this model's own (the same ids, more words): models
+    /// loaded together share one, so a passage's words are looked up once for all of them.
+    mutating func adoptVocabulary(_ v: TokenTable) {
+        precondition(v.count >= vocabulary.count)
+        vocabulary = v
+    }
+}
+
+/// The scratch state of resolving one passage's feature bags (see `NaiveBayes.resolve(_:passage:into:)`).
+/// Make one per passage and classify call: it is neither shared nor thread-safe.
+public final class FeatureResolver {
+    var passageKey: UnsafeRawPointer?
+    var vocabularyKey: UnsafeRawPointer?
+    var tokenIDs: [Int32] = []
+    public internal(set) var rows: [NaiveBayes.Row] = []
+
+    public init() {}
+
+    /// Keeps the cached token ids when the passage and the vocabulary are the ones they were
+    /// looked up for.
+    func prepare(_ p: Passage, vocabulary: UnsafeRawPointer?) {
+        let key = p.tokens.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
+        if key != passageKey || vocabulary != vocabularyKey || tokenIDs.count != p.tokens.count {
+            passageKey = key
+            vocabularyKey = vocabulary
+            tokenIDs.removeAll(keepingCapacity: true)
+            tokenIDs.append(contentsOf: repeatElement(-3, count: p.tokens.count))
+        }
+    }
 }
 
 public func softmax(_ xs: [Double]) -> [Double] {
@@ -361,12 +579,14 @@ public func softmax(_ xs: [Double]) -> [Double] {
     return e.map { $0 / s }
 }
 
-/// Feature key → feature index: open addressing over a power-of-two table with a multiplicative
-/// hash, much cheaper than `Dictionary`'s seeded hashing on the classify hot path.
+/// UInt64 key → Int32 (feature key → feature index, trie edge → node): open addressing over a
+/// power-of-two table with a multiplicative hash, much cheaper than `Dictionary`'s seeded
+/// hashing on the classify hot path.
 struct FeatureMap: Sendable {
-    /// `UInt64.max` marks an empty slot: no key has it (feature kinds stop at 254).
-    private var keys: [UInt64] = Array(repeating: .max, count: 16)
-    private var values: [Int32] = Array(repeating: -1, count: 16)
+    /// Key and value side by side: a probe touches one cache line. `UInt64.max` marks an empty
+    /// slot: no key has it (feature kinds stop at 254).
+    private struct Slot { var key: UInt64; var value: Int32 }
+    private var slots = [Slot](repeating: Slot(key: .max, value: -1), count: 16)
     private(set) var count = 0
 
     @inline(__always)
@@ -378,12 +598,12 @@ struct FeatureMap: Sendable {
 
     subscript(key: UInt64) -> Int32? {
         @inline(__always) get {
-            keys.withUnsafeBufferPointer { ks in
-                let mask = ks.count - 1
+            slots.withUnsafeBufferPointer { sl in
+                let mask = sl.count - 1
                 var s = FeatureMap.slot(key, mask)
                 while true {
-                    let k = ks[s]
-                    if k == key { return values[s] }
+                    let k = sl[s].key
+                    if k == key { return sl[s].value }
                     if k == .max { return nil }
                     s = (s + 1) & mask
                 }
@@ -392,20 +612,27 @@ struct FeatureMap: Sendable {
     }
 
     mutating func insert(_ key: UInt64, _ value: Int32) {
-        if (count + 1) * 2 > keys.count { grow() }
-        let mask = keys.count - 1
+        if (count + 1) * 2 > slots.count { grow() }
+        let mask = slots.count - 1
         var s = FeatureMap.slot(key, mask)
-        while keys[s] != .max && keys[s] != key { s = (s + 1) & mask }
-        if keys[s] == .max { count += 1 }
-        keys[s] = key
-        values[s] = value
+        while slots[s].key != .max && slots[s].key != key { s = (s + 1) & mask }
+        if slots[s].key == .max { count += 1 }
+        slots[s] = Slot(key: key, value: value)
     }
 
-    private mutating func grow() {
-        let old = (keys, values)
-        keys = Array(repeating: .max, count: old.0.count * 2)
-        values = Array(repeating: -1, count: old.0.count * 2)
+    /// Room for `n` keys without growing.
+    mutating func reserve(_ n: Int) {
+        var size = slots.count
+        while n * 2 > size { size *= 2 }
+        if size > slots.count { rehash(size) }
+    }
+
+    private mutating func grow() { rehash(slots.count * 2) }
+
+    private mutating func rehash(_ size: Int) {
+        let old = slots
+        slots = [Slot](repeating: Slot(key: .max, value: -1), count: size)
         count = 0
-        for (k, v) in zip(old.0, old.1) where k != .max { insert(k, v) }
+        for e in old where e.key != .max { insert(e.key, e.value) }
     }
 }

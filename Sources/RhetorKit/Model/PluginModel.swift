@@ -45,19 +45,47 @@ public struct PluginModel: Sendable {
             s += "[table \(name)]\n"
             for r in rows { s += r.map(PluginModel.clean).joined(separator: "\t") + "\n" }
         }
+        var bytes = Array(s.utf8)
         for (name, nb) in classifiers {
-            s += "[nb \(name)]\n"
-            s += "classes\t" + nb.classes.joined(separator: "\t") + "\n"
-            s += "kinds\t" + nb.kinds.joined(separator: "\t") + "\n"
-            s += "variant\t\(nb.variant.rawValue)\nalpha\t\(formatNumber(nb.alpha))\n"
-            s += "docs\t" + nb.classDocs.map(formatNumber).joined(separator: "\t") + "\n"
-            for (kind, a, b, counts) in nb.serializedRows() {
-                s += "f\t\(kind)\t\(a)\t\(b)\t" + counts.map(formatNumber).joined(separator: "\t") + "\n"
+            var head = "[nb \(name)]\n"
+            head += "classes\t" + nb.classes.joined(separator: "\t") + "\n"
+            head += "kinds\t" + nb.kinds.joined(separator: "\t") + "\n"
+            head += "variant\t\(nb.variant.rawValue)\nalpha\t\(formatNumber(nb.alpha))\n"
+            head += "docs\t" + nb.classDocs.map(formatNumber).joined(separator: "\t") + "\n"
+            bytes += head.utf8
+            // Hundreds of thousands of rows: written as bytes, not built as Strings.
+            let kinds = nb.kinds.map { Array($0.utf8) }
+            let n = nb.classes.count
+            nb.counts.withUnsafeBufferPointer { counts in
+                for f in nb.serializedOrder() {
+                    let (kind, a, b) = nb.parts(f)
+                    bytes += "f\t".utf8
+                    bytes += kinds[kind]
+                    bytes.append(0x09)
+                    nb.vocabulary.withBytes(a) { bytes += $0 }
+                    bytes.append(0x09)
+                    if b != 0x0FFF_FFFF { nb.vocabulary.withBytes(b) { bytes += $0 } }
+                    for c in 0..<n {
+                        bytes.append(0x09)
+                        PluginModel.appendNumber(counts[f * n + c], to: &bytes)
+                    }
+                    bytes.append(0x0A)
+                }
             }
         }
-        var bytes = Array(s.utf8)
         bytes.append(contentsOf: "[end]\t\(SHA256.hex(bytes))\n".utf8)
         return bytes
+    }
+
+    /// `formatNumber(x)`'s bytes; whole numbers written digit by digit.
+    static func appendNumber(_ x: Double, to bytes: inout [UInt8]) {
+        guard x == x.rounded(), abs(x) < 1e15 else { bytes += formatNumber(x).utf8; return }
+        var v = Int64(x)
+        if v < 0 { bytes.append(UInt8(ascii: "-")); v = -v }
+        if v < 10 { bytes.append(0x30 + UInt8(v)); return }
+        var digits: [UInt8] = []
+        repeat { digits.append(0x30 + UInt8(v % 10)); v /= 10 } while v > 0
+        bytes += digits.reversed()
     }
 
     static func clean(_ v: String) -> String {
@@ -111,44 +139,76 @@ public struct PluginModel: Sendable {
         }
         pluginID = ""
         var section = ""
-        var lexiconLines: [Substring] = []
+        var lexiconLines: Range<Int>? = nil
         var lexiconStart = 0
         var currentNB: (name: String, classes: [String], kinds: [String], variant: NaiveBayes.Variant, alpha: Double, nb: NaiveBayes?)? = nil
         var currentTable: (String, [[String]])? = nil
+        // One vocabulary for all the model's classifiers (ids only grow, so each stays valid):
+        // a passage's words are then looked up once for all of them.
+        var words = TokenTable()
 
         func finishSection() throws {
             if let t = currentTable { tables.append(t); currentTable = nil }
             if var c = currentNB {
                 if c.nb == nil { c.nb = NaiveBayes(classes: c.classes, kinds: c.kinds, alpha: c.alpha, variant: c.variant) }
                 c.nb!.refreshAll()
+                words = c.nb!.vocabulary
                 classifiers.append((c.name, c.nb!))
                 currentNB = nil
             }
         }
 
-        var cellRanges: [Range<Int>] = []
+        var cells4 = [Range<Int>](repeating: 0..<0, count: 4)
+        var row: [Double] = []
+        var kind: (bytes: Range<Int>, index: Int)? = nil
+        func isFeatureRow(_ r: Range<Int>) -> Bool { r.count > 2 && body[r.lowerBound] == UInt8(ascii: "f") && body[r.lowerBound + 1] == 0x09 }
         for (n, range) in lines.enumerated().dropFirst() {
             let lineNo = n + 1
-            if currentNB != nil, range.count > 2, body[range.lowerBound] == UInt8(ascii: "f"), body[range.lowerBound + 1] == 0x09 {
+            if currentNB != nil, isFeatureRow(range) {
                 // f<TAB>kind<TAB>a<TAB>b<TAB>count per class
-                cellRanges.removeAll(keepingCapacity: true)
-                var cellStart = range.lowerBound
-                for k in range where body[k] == 0x09 { cellRanges.append(cellStart..<k); cellStart = k + 1 }
-                cellRanges.append(cellStart..<range.upperBound)
-                guard currentNB!.nb != nil, cellRanges.count == 4 + currentNB!.classes.count else { throw corrupt("line \(lineNo): malformed feature row") }
-                var row: [Double] = []
-                row.reserveCapacity(cellRanges.count - 4)
-                for c in cellRanges[4...] {
-                    guard let x = PluginModel.parseCount(body, c) else { throw corrupt("line \(lineNo): bad count '\(String(decoding: body[c], as: UTF8.self))'") }
-                    row.append(x)
+                guard currentNB!.nb != nil else { throw corrupt("line \(lineNo): malformed feature row") }
+                let classes = currentNB!.classes.count
+                row.removeAll(keepingCapacity: true)
+                let problem = try body.withUnsafeBufferPointer { bp -> String? in
+                    var cell = 0, cellStart = range.lowerBound
+                    while true {
+                        var end = cellStart
+                        while end < range.upperBound, bp[end] != 0x09 { end += 1 }
+                        if cell < 4 { cells4[cell] = cellStart..<end } else {
+                            guard row.count < classes else { return "malformed feature row" }
+                            guard let x = PluginModel.parseCount(bp, cellStart..<end) else {
+                                return "bad count '\(String(decoding: bp[cellStart..<end], as: UTF8.self))'"
+                            }
+                            row.append(x)
+                        }
+                        cell += 1
+                        if end == range.upperBound { break }
+                        cellStart = end + 1
+                    }
+                    guard cell == 4 + classes else { return "malformed feature row" }
+                    // Rows come sorted by kind: the kind cell is looked up when it changes.
+                    if kind == nil || kind!.bytes.count != cells4[1].count || memcmp(bp.baseAddress! + kind!.bytes.lowerBound, bp.baseAddress! + cells4[1].lowerBound, cells4[1].count) != 0 {
+                        guard let i = currentNB!.kinds.firstIndex(where: { $0.utf8.elementsEqual(bp[cells4[1]]) }) else {
+                            throw corrupt("line \(lineNo): unknown feature kind '\(String(decoding: bp[cells4[1]], as: UTF8.self))'")
+                        }
+                        kind = (cells4[1], i)
+                    }
+                    do {
+                        try row.withUnsafeBufferPointer { try currentNB!.nb!.loadRow(bp, kind: kind!.index, a: cells4[2], b: cells4[3], counts: $0) }
+                    } catch let e as RhetorError { throw corrupt("line \(lineNo): \(e)") }
+                    return nil
                 }
-                do {
-                    try currentNB!.nb!.loadRow(body, kind: cellRanges[1], a: cellRanges[2], b: cellRanges[3], counts: row)
-                } catch let e as RhetorError { throw corrupt("line \(lineNo): \(e)") }
+                if let p = problem { throw corrupt("line \(lineNo): \(p)") }
+                continue
+            }
+            let isHeader = range.count >= 2 && body[range.lowerBound] == UInt8(ascii: "[") && body[range.upperBound - 1] == UInt8(ascii: "]")
+            if section == "lexicon" && !isHeader {
+                // The lexicon's lines are parsed together, from one string of their bytes.
+                lexiconLines = (lexiconLines?.lowerBound ?? range.lowerBound)..<range.upperBound
                 continue
             }
             let line = Substring(String(decoding: body[range], as: UTF8.self))
-            if line.hasPrefix("[") && line.hasSuffix("]") {
+            if isHeader {
                 try finishSection()
                 section = String(line.dropFirst().dropLast())
                 if section == "lexicon" { lexiconStart = lineNo }
@@ -161,8 +221,6 @@ public struct PluginModel: Sendable {
             case "meta":
                 guard cells.count == 2 else { throw corrupt("line \(lineNo): meta lines have 2 fields") }
                 if cells[0] == "plugin" { pluginID = String(cells[1]) } else { meta.append((String(cells[0]), String(cells[1]))) }
-            case "lexicon":
-                lexiconLines.append(line)
             case _ where currentTable != nil:
                 currentTable!.1.append(cells.map(String.init))
             case _ where currentNB != nil:
@@ -178,6 +236,9 @@ public struct PluginModel: Sendable {
                     let docs = cells.dropFirst().compactMap { Double($0) }
                     guard docs.count == nb.classes.count else { throw corrupt("line \(lineNo): docs has \(docs.count) values for \(nb.classes.count) classes") }
                     nb.setDocs(docs)
+                    nb.adoptVocabulary(words)
+                    nb.reserve(lines[(n + 1)...].prefix(while: isFeatureRow).count)
+                    kind = nil
                     currentNB!.nb = nb
                 case "f":
                     guard currentNB!.nb != nil, cells.count == 4 + currentNB!.classes.count else { throw corrupt("line \(lineNo): malformed feature row") }
@@ -197,20 +258,23 @@ public struct PluginModel: Sendable {
             }
         }
         try finishSection()
+        for k in classifiers.indices { classifiers[k].1.adoptVocabulary(words) }
         guard !pluginID.isEmpty else { throw corrupt("no plugin id in [meta]") }
-        lexicon = try Lexicon(parsing: (Array(repeating: "#", count: lexiconStart) + lexiconLines.map(String.init)).joined(separator: "\n"), name: name)
+        // Comment lines in front keep the lexicon's line numbers those of the model file.
+        let lexiconText = lexiconLines.map { String(decoding: body[$0], as: UTF8.self) } ?? ""
+        lexicon = try Lexicon(parsing: String(repeating: "#\n", count: lexiconStart) + lexiconText, name: name)
     }
 
     /// A count as written by `formatNumber`: integers parsed from the digits, anything else by `Double`.
-    static func parseCount(_ b: [UInt8], _ r: Range<Int>) -> Double? {
+    static func parseCount(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Double? {
         var k = r.lowerBound
         let negative = k < r.upperBound && b[k] == UInt8(ascii: "-")
         if negative { k += 1 }
-        guard k < r.upperBound, r.upperBound - k <= 15 else { return Double(String(decoding: b[r], as: UTF8.self)) }
+        guard k < r.upperBound, r.upperBound - k <= 15 else { return Double(String(decoding: UnsafeBufferPointer(rebasing: b[r]), as: UTF8.self)) }
         var v: Int64 = 0
         while k < r.upperBound {
             let d = b[k] &- 0x30
-            guard d < 10 else { return Double(String(decoding: b[r], as: UTF8.self)) }
+            guard d < 10 else { return Double(String(decoding: UnsafeBufferPointer(rebasing: b[r]), as: UTF8.self)) }
             v = v * 10 + Int64(d)
             k += 1
         }

@@ -37,6 +37,21 @@ public enum Encoders {
     }
 
     public static func decision(_ d: Decision, into w: inout JSONWriter) {
+        w.withRoom(bound(d)) { decision(d, into: &$0) }
+    }
+
+    /// Room `decision` takes at most: keys and punctuation, numbers, and each string escaped.
+    static func bound(_ d: Decision) -> Int {
+        typealias C = JSONWriter.Cursor
+        var n = 96 + 3 * C.numberBound + C.bound(d.label)
+        if let s = d.subject { n += C.bound(s) }
+        if let m = d.mention { n += C.bound(m) }
+        for (l, _) in d.scores { n += 2 + C.bound(l) + C.numberBound }
+        for e in d.evidence { n += 48 + 3 * C.numberBound + C.bound(e.text) + C.bound(e.source) }
+        return n
+    }
+
+    static func decision(_ d: Decision, into w: inout JSONWriter.Cursor) {
         w.raw("{")
         if let s = d.subject { w.raw("\"subject\":"); w.string(s); w.raw(",") }
         if let m = d.mention { w.raw("\"mention\":"); w.string(m); w.raw(",") }

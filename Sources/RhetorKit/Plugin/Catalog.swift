@@ -12,6 +12,9 @@ public struct Catalog: Sendable {
         public var descriptor: PluginDescriptor
         public var kind: Kind
         public var modelPath: String
+        /// The model, when finding the plugin meant reading it (a data-only model with no
+        /// manifest here): `load` does not read it twice.
+        var model: PluginModel? = nil
     }
 
     public let modelsDir: String
@@ -38,7 +41,7 @@ public struct Catalog: Sendable {
             guard !entries.contains(where: { $0.descriptor.id == id }),
                   let model = try? PluginModel.load(path: modelsDir + "/" + file), model.meta("kind") == "data-only",
                   let p = try? DataOnlyPlugin(model: model) else { continue }
-            entries.append(Entry(descriptor: p.descriptor, kind: .dataOnly(nil), modelPath: modelsDir + "/" + file))
+            entries.append(Entry(descriptor: p.descriptor, kind: .dataOnly(nil), modelPath: modelsDir + "/" + file, model: model))
         }
     }
 
@@ -71,7 +74,7 @@ public struct Catalog: Sendable {
         guard FileManager.default.fileExists(atPath: e.modelPath) else {
             throw RhetorError.input("\(e.modelPath): no model for plugin '\(id)'; build it with `rhetor train \(id)`")
         }
-        let model = try PluginModel.load(path: e.modelPath)
+        let model = try e.model ?? PluginModel.load(path: e.modelPath)
         guard model.pluginID == id else { throw RhetorError.input("\(e.modelPath): holds plugin '\(model.pluginID)', not '\(id)'; rebuild it with `rhetor train \(id)`") }
         switch e.kind {
         case .swift(let t):

@@ -108,11 +108,10 @@ public struct DataOnlyPlugin: PluginInstance {
 
     /// Trains from every record that carries the manifest's label field.
     public static func train(manifest m: Manifest, corpus: Corpus, lexicon: Lexicon) throws -> PluginModel {
-        var nb = NaiveBayes(classes: m.labels, kinds: kinds, alpha: m.alpha, variant: m.variant)
-        let analyzer = Analyzer()
-        for (r, k) in try corpus.labelled(field: m.field, labels: m.labels, fix: "fix the record, or the labels in plugin.json") {
-            let p = analyzer.analyze(r.text)
-            nb.addCounts(features(p, hits: lexicon.match(p), lexicon: lexicon), passage: p, label: k)
+        let examples = try corpus.labelled(field: m.field, labels: m.labels, fix: "fix the record, or the labels in plugin.json")
+        var nb = NaiveBayes.counting(examples.count, classes: m.labels, kinds: kinds, alpha: m.alpha, variant: m.variant) { k, nb in
+            let p = Analyzer().analyze(examples[k].record.text)
+            nb.addCounts(features(p, hits: lexicon.match(p), lexicon: lexicon), passage: p, label: examples[k].label)
         }
         var model = PluginModel(pluginID: m.id)
         model.setMeta("kind", "data-only")

@@ -19,6 +19,23 @@ public struct Evidence: Sendable, Equatable {
             self.init(text: "", weight: weight, source: source)
         }
     }
+
+    /// Whether `other` says the same thing: the same span and source.
+    public func repeats(_ other: Evidence) -> Bool { start == other.start && end == other.end && source == other.source }
+
+    /// Drops every item that repeats an earlier one (keeping the first).
+    public static func removeRepeats(_ evidence: inout [Evidence]) {
+        guard evidence.count > 1 else { return }
+        var k = 1
+        while k < evidence.count {
+            let e = evidence[k]
+            if evidence[..<k].contains(where: { $0.repeats(e) }) {
+                evidence.remove(at: k)
+            } else {
+                k += 1
+            }
+        }
+    }
 }
 
 /// A plugin's verdict on one subject (a stance target, an actor mention) or on the passage.

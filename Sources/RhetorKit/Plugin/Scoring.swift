@@ -52,17 +52,21 @@ public enum Combiner {
     ///
     /// Scores are log-odds: in `combined` mode NB's joint log-likelihood plus `lexiconScale` ×
     /// the summed votes per label; `model` drops the votes; `lexicon` keeps NB's class prior
-    /// only, damped (so an empty lexicon falls back to the majority label). Evidence lists the votes and
-    /// the NB features that most separate the chosen label from the runner-up.
+    /// only, damped (so an empty lexicon falls back to the majority label). Evidence lists the
+    /// votes and the NB features that most separate the chosen label from the runner-up, each
+    /// span and source once. A plugin deciding several subjects of one passage passes one
+    /// `resolver` to every call, so the passage's words are looked up once.
     public static func decide(nb: NaiveBayes, bag: FeatureBag, passage: Passage, votes: [Vote], lexiconScale: Double,
                               mode: ScoringMode, maxEvidence: Int, subject: String? = nil, labels: [String]? = nil,
-                              noEvidenceFor skipped: String? = nil) -> Decision {
-        let rows = nb.resolve(bag, passage: passage)
+                              noEvidenceFor skipped: String? = nil, resolver: FeatureResolver? = nil) -> Decision {
+        let resolver = resolver ?? FeatureResolver()
+        nb.resolve(bag, passage: passage, into: resolver)
+        let rows = resolver.rows
         let n = nb.classes.count
         var logits: [Double]
         switch mode {
         case .lexicon: logits = (0..<n).map { Combiner.lexiconOnlyPriorWeight * nb.logPrior($0) }
-        case .model, .combined: logits = nb.predict(rows: rows).logJoint
+        case .model, .combined: logits = nb.jointLogLikelihood(rows: rows)
         }
         if mode != .model { for v in votes { logits[v.label] += lexiconScale * v.weight } }
         let probs = softmax(logits)
@@ -80,13 +84,14 @@ public enum Combiner {
             }
         }
         if mode != .lexicon, best != runner, wantEvidence {
-            for c in nb.topContributions(rows: rows, label: best, other: runner, k: maxEvidence) where c.weight > 0 {
+            for c in nb.topContributions(rows: rows, bag: bag, label: best, other: runner, k: maxEvidence) where c.weight > 0 {
                 let item = bag.items[c.item]
-                let name = NaiveBayes.itemName(item, bag: bag, passage: passage, kinds: nb.kinds)
-                evidence.append(Evidence(passage, tokens: item.span, weight: c.weight, source: "feature:" + name))
+                evidence.append(Evidence(passage, tokens: item.span, weight: c.weight,
+                                         source: NaiveBayes.itemName(item, bag: bag, passage: passage, kinds: nb.kinds, prefix: "feature:")))
             }
         }
         evidence.sort { abs($0.weight) > abs($1.weight) }
+        Evidence.removeRepeats(&evidence)
         if evidence.count > maxEvidence { evidence.removeLast(evidence.count - maxEvidence) }
         return Decision(subject: subject, label: names[best], confidence: probs[best],
                         scores: names.indices.map { (names[$0], probs[$0]) }, evidence: evidence)

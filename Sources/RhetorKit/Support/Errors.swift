@@ -48,7 +48,11 @@ public func formatNumber(_ x: Double) -> String {
     return String(x)
 }
 
-/// Fixed-precision text for reports.
+/// Fixed-precision text for reports: printf's `%.*f` (what `String(format:)` gives), without
+/// Foundation's formatter, which costs more than the rest of an evidence item.
 public func fixed(_ x: Double, _ digits: Int = 3) -> String {
-    String(format: "%.\(digits)f", x)
+    withUnsafeTemporaryAllocation(of: CChar.self, capacity: 352) { buf in
+        let n = withVaList([Int32(digits), x]) { vsnprintf(buf.baseAddress!, buf.count, "%.*f", $0) }
+        return String(decoding: UnsafeRawBufferPointer(start: buf.baseAddress!, count: Int(min(max(n, 0), Int32(buf.count - 1)))).bindMemory(to: UInt8.self), as: UTF8.self)
+    }
 }

@@ -47,6 +47,34 @@ public struct JSONParseError: Error, CustomStringConvertible {
     public var description: String { "\(message) at byte \(offset + 1)" }
 }
 
+/// Whether `b` is well-formed UTF-8 (RFC 3629: no overlong forms, surrogates or values past
+/// U+10FFFF). `String(validating:)` answers the same, several times slower.
+public func isValidUTF8(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    var i = 0
+    let n = b.count
+    while i < n {
+        // ASCII eight bytes at a time.
+        if i + 8 <= n, UnsafeRawPointer(b.baseAddress! + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 { i += 8; continue }
+        let c = b[i]
+        if c < 0x80 { i += 1; continue }
+        let len: Int, lo: UInt8, hi: UInt8
+        switch c {
+        case 0xC2...0xDF: len = 2; lo = 0x80; hi = 0xBF
+        case 0xE0: len = 3; lo = 0xA0; hi = 0xBF
+        case 0xE1...0xEC, 0xEE...0xEF: len = 3; lo = 0x80; hi = 0xBF
+        case 0xED: len = 3; lo = 0x80; hi = 0x9F
+        case 0xF0: len = 4; lo = 0x90; hi = 0xBF
+        case 0xF1...0xF3: len = 4; lo = 0x80; hi = 0xBF
+        case 0xF4: len = 4; lo = 0x80; hi = 0x8F
+        default: return false
+        }
+        guard i + len <= n, b[i + 1] >= lo, b[i + 1] <= hi else { return false }
+        for k in 2..<len where b[i + k] & 0xC0 != 0x80 { return false }
+        i += len
+    }
+    return true
+}
+
 /// Parses one JSON document from `bytes[range]`.
 public struct JSONReader {
     let b: UnsafeBufferPointer<UInt8>
@@ -209,101 +237,63 @@ public struct JSONReader {
     }
 
     mutating func decodeUTF8(_ slice: UnsafeBufferPointer<UInt8>) -> String {
-        if let s = String(validating: slice, as: UTF8.self) { return s }
-        repairedUTF8 = true
+        if !isValidUTF8(slice) { repairedUTF8 = true }
         return String(decoding: slice, as: UTF8.self)
     }
 }
 
 /// Appends JSON text to a byte buffer.
+///
+/// The buffer keeps spare room past the written bytes, so a value is written with raw stores
+/// into room reserved once (`withRoom`), not appended byte by byte to an array.
 public struct JSONWriter {
-    public var out: [UInt8] = []
-    public init() { out.reserveCapacity(1024) }
+    /// Written bytes are `buffer[..<count]`; the rest is room.
+    private var buffer: [UInt8]
+    public private(set) var count = 0
 
-    @inline(__always) public mutating func raw(_ s: StaticString) {
-        out.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+    public init(capacity: Int = 1024) { buffer = [UInt8](repeating: 0, count: max(capacity, 64)) }
+
+    /// The bytes written (a copy).
+    public var out: [UInt8] { Array(buffer[..<count]) }
+
+    /// The bytes written, without a copy; the writer is left empty.
+    public mutating func take() -> [UInt8] {
+        var b: [UInt8] = []
+        swap(&b, &buffer)
+        b.removeLast(b.count - count)
+        count = 0
+        return b
     }
 
-    public mutating func string(_ s: String) {
-        out.append(UInt8(ascii: "\""))
-        var s = s
-        s.withUTF8 { buf in
-            // Runs of bytes that need no escape are copied whole.
-            var start = 0
-            var i = 0
-            while i < buf.count {
-                let c = buf[i]
-                if c >= 0x20 && c != 0x22 && c != 0x5C { i += 1; continue }
-                if i > start { out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[start..<i])) }
-                start = i + 1
-                i += 1
-                switch c {
-                case 0x22: raw("\\\"")
-                case 0x5C: raw("\\\\")
-                case 0x0A: raw("\\n")
-                case 0x0D: raw("\\r")
-                case 0x09: raw("\\t")
-                case 0..<0x20:
-                    raw("\\u00")
-                    let hex = Array("0123456789abcdef".utf8)
-                    out.append(hex[Int(c >> 4)]); out.append(hex[Int(c & 0xF)])
-                default: out.append(c)
-                }
-            }
-            if buf.count > start { out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[start..<buf.count])) }
-        }
-        out.append(UInt8(ascii: "\""))
-    }
-
-    public mutating func number(_ x: Double) {
-        out.append(contentsOf: formatNumber(x).utf8)
-    }
-
-    /// A probability or weight, rounded to 4 decimals: stable, short output.
-    public mutating func rounded(_ x: Double) {
-        // Fast path, byte for byte what `formatNumber` prints for the rounded value: below 1e11
-        // the rounded value k/10000 has at most 15 significant digits, so its shortest
-        // round-tripping form is that decimal with trailing zeros dropped.
-        if abs(x) < 1e11 {
-            let q = (x * 10000).rounded()
-            if q == 0 { out.append(UInt8(ascii: "0")); return }
-            let qi = Int64(q)
-            if qi < 0 { out.append(UInt8(ascii: "-")) }
-            let m = qi < 0 ? -qi : qi
-            digits(UInt64(m / 10000))
-            var frac = m % 10000
-            if frac != 0 {
-                var width = 4
-                while frac % 10 == 0 { frac /= 10; width -= 1 }
-                out.append(UInt8(ascii: "."))
-                var d = [UInt8](repeating: 0x30, count: width)
-                var k = width - 1
-                while frac > 0 { d[k] = 0x30 + UInt8(frac % 10); frac /= 10; k -= 1 }
-                out.append(contentsOf: d)
-            }
-            return
-        }
-        let r = (x * 10000).rounded() / 10000
-        number(r == 0 ? 0 : r)
-    }
-
-    /// Decimal digits of `v`, no allocation.
+    /// Makes room for `n` more bytes and lets `body` write at most that many at the end;
+    /// `body` returns how many it wrote.
     @inline(__always)
-    mutating func digits(_ v: UInt64) {
-        if v < 10 { out.append(0x30 + UInt8(v)); return }
-        var buf: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                  UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var n = 0
-        var x = v
-        withUnsafeMutableBytes(of: &buf) { b in
-            while x > 0 { b[19 - n] = 0x30 + UInt8(x % 10); x /= 10; n += 1 }
-            out.append(contentsOf: b[(20 - n)...])
+    public mutating func withRoom(_ n: Int, _ body: (inout Cursor) -> Void) {
+        if buffer.count - count < n { grow(n) }
+        let start = count
+        count = buffer.withUnsafeMutableBufferPointer { b in
+            var c = Cursor(b.baseAddress! + start)
+            body(&c)
+            return start + (b.baseAddress! + start).distance(to: c.p)
         }
     }
 
-    public mutating func int(_ x: Int) {
-        if x < 0 { out.append(UInt8(ascii: "-")); digits(UInt64(x.magnitude)) } else { digits(UInt64(x)) }
+    @inline(never)
+    private mutating func grow(_ n: Int) {
+        buffer.append(contentsOf: repeatElement(0, count: max(buffer.count, count + n - buffer.count)))
     }
+
+    public mutating func append(_ s: String) {
+        var s = s
+        s.withUTF8 { u in withRoom(u.count) { $0.bytes(u) } }
+    }
+
+    @inline(__always) public mutating func raw(_ s: StaticString) { withRoom(s.utf8CodeUnitCount) { $0.raw(s) } }
+    public mutating func string(_ s: String) { withRoom(Cursor.bound(s)) { $0.string(s) } }
+    public mutating func number(_ x: Double) { withRoom(Cursor.numberBound) { $0.number(x) } }
+    /// A probability or weight, rounded to 4 decimals: stable, short output.
+    public mutating func rounded(_ x: Double) { withRoom(Cursor.numberBound) { $0.rounded(x) } }
+    public mutating func int(_ x: Int) { withRoom(Cursor.numberBound) { $0.int(x) } }
 
     public mutating func value(_ v: JSONValue) {
         switch v {
@@ -312,16 +302,124 @@ public struct JSONWriter {
         case .number(let n): number(n)
         case .string(let s): string(s)
         case .array(let a):
-            out.append(UInt8(ascii: "["))
-            for (k, x) in a.enumerated() { if k > 0 { out.append(UInt8(ascii: ",")) }; value(x) }
-            out.append(UInt8(ascii: "]"))
+            raw("[")
+            for (k, x) in a.enumerated() { if k > 0 { raw(",") }; value(x) }
+            raw("]")
         case .object(let o):
-            out.append(UInt8(ascii: "{"))
+            raw("{")
             for (k, (key, x)) in o.enumerated() {
-                if k > 0 { out.append(UInt8(ascii: ",")) }
-                string(key); out.append(UInt8(ascii: ":")); value(x)
+                if k > 0 { raw(",") }
+                string(key); raw(":"); value(x)
             }
-            out.append(UInt8(ascii: "}"))
+            raw("}")
+        }
+    }
+
+    /// Raw stores into room made by `withRoom`; the caller has checked it suffices (`bound`,
+    /// `numberBound`).
+    public struct Cursor {
+        fileprivate(set) var p: UnsafeMutablePointer<UInt8>
+        init(_ p: UnsafeMutablePointer<UInt8>) { self.p = p }
+
+        /// Room a number takes at most (`-1.2345678901234567e-308` and the like).
+        public static let numberBound = 32
+        /// Room `string(s)` takes at most: quotes and every byte escaped as \u00XX.
+        @inline(__always) public static func bound(_ s: String) -> Int { s.utf8.count * 6 + 2 }
+
+        @inline(__always) public mutating func byte(_ b: UInt8) { p.pointee = b; p += 1 }
+
+        @inline(__always) public mutating func raw(_ s: StaticString) {
+            let n = s.utf8CodeUnitCount
+            p.update(from: s.utf8Start, count: n)
+            p += n
+        }
+
+        @inline(__always) mutating func bytes(_ u: UnsafeBufferPointer<UInt8>) {
+            guard let base = u.baseAddress else { return }
+            p.update(from: base, count: u.count)
+            p += u.count
+        }
+
+        public mutating func string(_ s: String) {
+            var s = s
+            s.withUTF8 { string($0) }
+        }
+
+        mutating func string(_ u: UnsafeBufferPointer<UInt8>) {
+            byte(UInt8(ascii: "\""))
+            // Runs of bytes that need no escape are copied whole.
+            var start = 0
+            var i = 0
+            while i < u.count {
+                let c = u[i]
+                if c >= 0x20 && c != 0x22 && c != 0x5C { i += 1; continue }
+                if i > start { bytes(UnsafeBufferPointer(rebasing: u[start..<i])) }
+                start = i + 1
+                i += 1
+                switch c {
+                case 0x22: raw("\\\"")
+                case 0x5C: raw("\\\\")
+                case 0x0A: raw("\\n")
+                case 0x0D: raw("\\r")
+                case 0x09: raw("\\t")
+                default:
+                    raw("\\u00")
+                    byte(Cursor.hex[Int(c >> 4)]); byte(Cursor.hex[Int(c & 0xF)])
+                }
+            }
+            if u.count > start { bytes(UnsafeBufferPointer(rebasing: u[start..<u.count])) }
+            byte(UInt8(ascii: "\""))
+        }
+
+        static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+
+        public mutating func number(_ x: Double) {
+            var s = formatNumber(x)
+            s.withUTF8 { bytes($0) }
+        }
+
+        /// A probability or weight, rounded to 4 decimals: stable, short output.
+        public mutating func rounded(_ x: Double) {
+            // Fast path, byte for byte what `formatNumber` prints for the rounded value: below 1e11
+            // the rounded value k/10000 has at most 15 significant digits, so its shortest
+            // round-tripping form is that decimal with trailing zeros dropped.
+            if abs(x) < 1e11 {
+                let q = (x * 10000).rounded()
+                if q == 0 { byte(UInt8(ascii: "0")); return }
+                let qi = Int64(q)
+                if qi < 0 { byte(UInt8(ascii: "-")) }
+                let m = qi < 0 ? -qi : qi
+                digits(UInt64(m / 10000))
+                var frac = m % 10000
+                if frac != 0 {
+                    var width = 4
+                    while frac % 10 == 0 { frac /= 10; width -= 1 }
+                    byte(UInt8(ascii: "."))
+                    var k = width - 1
+                    while k >= 0 { p[k] = 0x30 + UInt8(frac % 10); frac /= 10; k -= 1 }
+                    p += width
+                }
+                return
+            }
+            let r = (x * 10000).rounded() / 10000
+            number(r == 0 ? 0 : r)
+        }
+
+        /// Decimal digits of `v`.
+        @inline(__always)
+        mutating func digits(_ v: UInt64) {
+            if v < 10 { byte(0x30 + UInt8(v)); return }
+            var n = 0
+            var x = v
+            while x > 0 { n += 1; x /= 10 }
+            x = v
+            var k = n - 1
+            while k >= 0 { p[k] = 0x30 + UInt8(x % 10); x /= 10; k -= 1 }
+            p += n
+        }
+
+        public mutating func int(_ x: Int) {
+            if x < 0 { byte(UInt8(ascii: "-")); digits(UInt64(x.magnitude)) } else { digits(UInt64(x)) }
         }
     }
 }

@@ -1,6 +1,11 @@
+import CSHA256
+
 /// SHA-256 (FIPS 180-4), so model files can record what they were built from without
-/// pulling a crypto package into the build.
+/// pulling a crypto package into the build. Blocks go through the CPU's SHA instructions where
+/// it has them (CSHA256), else through the portable code below.
 public enum SHA256 {
+    static let hardware = rhetor_sha256_hw_available() != 0
+
     private static let k: [UInt32] = [
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
         0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -21,7 +26,9 @@ public enum SHA256 {
 
     public static func hex(_ s: String) -> String { hex(Array(s.utf8)) }
 
-    public static func digest(_ message: [UInt8]) -> [UInt8] {
+    public static func digest(_ message: [UInt8]) -> [UInt8] { digest(message, hardware: hardware) }
+
+    static func digest(_ message: [UInt8], hardware: Bool) -> [UInt8] {
         var h: [UInt32] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]
         // Whole blocks straight from the message (no copy of it); the padded tail apart.
         let full = message.count / 64 * 64
@@ -30,6 +37,13 @@ public enum SHA256 {
         tail.append(0x80)
         while tail.count % 64 != 56 { tail.append(0) }
         for s in stride(from: 56, through: 0, by: -8) { tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(s))) }
+        if hardware {
+            h.withUnsafeMutableBufferPointer { hp in
+                message.withUnsafeBufferPointer { mp in if full > 0 { rhetor_sha256_blocks(hp.baseAddress!, mp.baseAddress!, full / 64) } }
+                tail.withUnsafeBufferPointer { tp in rhetor_sha256_blocks(hp.baseAddress!, tp.baseAddress!, tp.count / 64) }
+            }
+            return bigEndian(h)
+        }
         var w = [UInt32](repeating: 0, count: 64)
         h.withUnsafeMutableBufferPointer { hp in
             w.withUnsafeMutableBufferPointer { wp in
@@ -45,7 +59,11 @@ public enum SHA256 {
                 }
             }
         }
-        return h.flatMap { v in [UInt8(v >> 24), UInt8(truncatingIfNeeded: v >> 16), UInt8(truncatingIfNeeded: v >> 8), UInt8(truncatingIfNeeded: v)] }
+        return bigEndian(h)
+    }
+
+    private static func bigEndian(_ h: [UInt32]) -> [UInt8] {
+        h.flatMap { v in [UInt8(v >> 24), UInt8(truncatingIfNeeded: v >> 16), UInt8(truncatingIfNeeded: v >> 8), UInt8(truncatingIfNeeded: v)] }
     }
 
     @inline(__always)

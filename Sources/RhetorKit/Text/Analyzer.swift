@@ -18,39 +18,68 @@ public struct Analyzer: Sendable {
         "nothing", "dont", "doesnt", "didnt", "isnt", "wasnt", "arent", "werent", "wont",
         "cant", "couldnt", "shouldnt", "wouldnt", "hasnt", "havent", "hadnt", "لا", "لن", "ليس", "لم",
     ]
-    /// `negators`, as bytes: checked for every word without making a String.
-    static let negatorBytes: [[UInt8]] = negators.map { Array($0.utf8) }.sorted { $0.lexicographicallyPrecedes($1) }
+    /// `negators` packed into integers (every one is at most 8 bytes): a word is checked with
+    /// integer compares, without making a String.
+    static let negatorKeys: [UInt64] = negators.map { pack(Array($0.utf8), 0, $0.utf8.count) }.sorted()
+
+    /// Up to 8 bytes, little-endian; words hold no NUL byte, so lengths cannot collide.
+    @inline(__always)
+    static func pack(_ norm: [UInt8], _ a: Int, _ b: Int) -> UInt64 {
+        var key: UInt64 = 0
+        var k = b
+        while k > a { k -= 1; key = key << 8 | UInt64(norm[k]) }
+        return key
+    }
+
+    /// For each first byte, a bit per length (1-8) some negator starting with it has: most
+    /// words are ruled out by one lookup.
+    static let negatorShapes: [UInt16] = {
+        var t = [UInt16](repeating: 0, count: 256)
+        for w in negators { t[Int(w.utf8.first!)] |= 1 << w.utf8.count }
+        return t
+    }()
 
     @inline(__always)
     static func isNegator(_ norm: [UInt8], _ a: Int, _ b: Int) -> Bool {
-        let n = b - a
-        guard n > 0 else { return false }
-        let first = norm[a]
-        for w in negatorBytes where w.count == n && w[0] == first {
-            var k = 1
-            while k < n, w[k] == norm[a + k] { k += 1 }
-            if k == n { return true }
+        guard b > a, b - a <= 8, negatorShapes[Int(norm[a])] & (1 << (b - a)) != 0 else { return false }
+        let key = pack(norm, a, b)
+        return negatorKeys.withUnsafeBufferPointer { keys in
+            for k in keys where k == key { return true }
+            return false
         }
-        return false
     }
 
     /// Short words that end with a period but do not end a sentence.
     static let abbreviations: Set<String> = ["mr", "mrs", "ms", "dr", "st", "gen", "col", "lt", "sgt", "maj", "capt", "sen", "rep", "prof", "no", "vs", "jan", "feb", "aug", "sept", "oct", "nov", "dec"]
+    /// `abbreviations` packed as `negatorKeys` are.
+    static let abbreviationKeys: [UInt64] = abbreviations.map { pack(Array($0.utf8), 0, $0.utf8.count) }
+
+    static func isAbbreviation(_ norm: [UInt8], _ a: Int, _ b: Int) -> Bool {
+        guard b > a, b - a <= 8 else { return false }
+        let key = pack(norm, a, b)
+        return abbreviationKeys.withUnsafeBufferPointer { $0.contains(key) }
+    }
 
     public func analyze(_ text: String) -> Passage {
         var bytes = Array(text.utf8)
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3); return analyze(String(decoding: bytes, as: UTF8.self)) }
-        var s = Scanner(bytes: bytes)
-        s.run()
-        var tokens = s.tokens
-        markNegation(&tokens, normalized: s.norm)
-        let sentences = splitSentences(&tokens, normalized: s.norm)
-        return Passage(text: text, bytes: bytes, normalized: s.norm, tokens: tokens, sentences: sentences)
+        let scanned = Scanner.scan(bytes)
+        let norm = scanned.norm
+        var tokens = scanned.tokens
+        markNegation(&tokens, normalized: norm)
+        let sentences = splitSentences(&tokens, normalized: norm)
+        return Passage(text: text, bytes: bytes, normalized: norm, tokens: tokens, sentences: sentences)
     }
 
-    private func normString(_ t: Token, _ norm: [UInt8]) -> String {
-        String(decoding: norm[Int(t.normStart)..<Int(t.normEnd)], as: UTF8.self)
+    /// The folded words of `text` (tokens other than punctuation), as `analyze` finds them;
+    /// without the passage's negation scopes and sentences (lexicon loading folds thousands).
+    public static func words(_ text: String) -> [String] {
+        var bytes = Array(text.utf8)
+        while bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+        let (norm, tokens) = Scanner.scan(bytes)
+        return tokens.filter { $0.kind != .punct }.map { String(decoding: norm[Int($0.normStart)..<Int($0.normEnd)], as: UTF8.self) }
     }
+
 
     private func markNegation(_ tokens: inout [Token], normalized: [UInt8]) {
         var inScope = false
@@ -82,8 +111,8 @@ public struct Analyzer: Sendable {
                 if c == UInt8(ascii: ".") {
                     ends = true
                     if i > 0, tokens[i - 1].kind == .word, tokens[i - 1].byteEnd == tokens[i].byteStart {
-                        let w = normString(tokens[i - 1], normalized)
-                        if Analyzer.abbreviations.contains(w) || (w.utf8.count == 1 && tokens[i - 1].flags.contains(.allCaps)) { ends = false }
+                        let a = Int(tokens[i - 1].normStart), b = Int(tokens[i - 1].normEnd)
+                        if Analyzer.isAbbreviation(normalized, a, b) || (b - a == 1 && tokens[i - 1].flags.contains(.allCaps)) { ends = false }
                     }
                     if i + 1 < tokens.count, tokens[i + 1].kind == .word, !tokens[i + 1].flags.contains(.capitalized) { ends = false }
                 }
@@ -109,18 +138,30 @@ public struct Analyzer: Sendable {
 
 /// The byte scanner behind `Analyzer`. Kept separate so its state is plain stored vars.
 struct Scanner {
-    let bytes: [UInt8]
-    var norm: [UInt8] = []
+    /// The text's bytes, and the folded bytes written so far: raw pointers, because the scanner
+    /// reads and appends a byte per character and an array's checks cost more than the byte.
+    let bytes: UnsafeBufferPointer<UInt8>
+    var norm: ByteBuffer
     var tokens: [Token] = []
     var i = 0
     var scalar = 0            // scalar offset of byte i
     var inQuote = false
     var inSingleQuote = false
 
-    init(bytes: [UInt8]) {
+    private init(bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
-        norm.reserveCapacity(bytes.count)
+        norm = ByteBuffer(capacity: bytes.count + 16)
         tokens.reserveCapacity(bytes.count / 5)
+    }
+
+    /// The folded bytes and the tokens of `bytes`.
+    static func scan(_ bytes: [UInt8]) -> (norm: [UInt8], tokens: [Token]) {
+        bytes.withUnsafeBufferPointer { p in
+            var s = Scanner(bytes: p)
+            defer { s.norm.release() }
+            s.run()
+            return (s.norm.array, s.tokens)
+        }
     }
 
     static func isCloser(_ c: UInt8) -> Bool {
@@ -145,15 +186,15 @@ struct Scanner {
 
     enum Class { case space, letter, digit, apostrophe, hyphen, quote, emoji, joiner, other }
 
-    /// `classify` of every ASCII byte, precomputed: the scanner's commonest question.
-    static let asciiClasses: [Class] = (0..<128).map { classifyASCII(UInt8($0)) }
-
     @inline(__always)
     static func classify(_ v: UInt32) -> Class {
-        if v < 0x80 { return asciiClasses.withUnsafeBufferPointer { $0[Int(v)] } }
+        if v < 0x80 { return classifyASCII(UInt8(v)) }
         return classifyNonASCII(v)
     }
 
+    /// The scanner's commonest question, answered with compares (a table would be a lazily
+    /// initialised global, checked on every access).
+    @inline(__always)
     static func classifyASCII(_ b: UInt8) -> Class {
         do {
             switch b {
@@ -193,6 +234,11 @@ struct Scanner {
             norm.append(b >= 0x41 && b <= 0x5A ? b | 0x20 : b)
             return
         }
+        appendFoldedNonASCII(v, raw: p, len: len)
+    }
+
+    @inline(never)
+    mutating func appendFoldedNonASCII(_ v: UInt32, raw p: Int, len: Int) {
         switch v {
         case 0x00C0...0x00FF:
             let f = Scanner.latin1Fold[Int(v - 0xC0)]
@@ -261,7 +307,8 @@ struct Scanner {
                 pendingHyphen = false
                 advance(len)
             case .letter, .digit:
-                if startsURL() { scanURL(); pendingHyphen = false; continue }
+                let b = bytes[i] | 0x20
+                if b == UInt8(ascii: "h") || b == UInt8(ascii: "w"), startsURL() { scanURL(); pendingHyphen = false; continue }
                 scanWord(hyphenJoined: pendingHyphen)
                 pendingHyphen = false
             case .hyphen:
@@ -368,6 +415,26 @@ struct Scanner {
         var firstUpper = false
         var possessive = false
         while i < bytes.count {
+            // ASCII letters and digits, most of most text, in a tight loop (what the general
+            // path below does for them: count, lower-case, advance).
+            while i < bytes.count {
+                let b = bytes[i], lower = b | 0x20
+                if lower >= UInt8(ascii: "a") && lower <= UInt8(ascii: "z") {
+                    let isUpper = b <= UInt8(ascii: "Z")
+                    if letters == 0 && digits == 0 { firstUpper = isUpper }
+                    letters += 1
+                    if isUpper { uppers += 1 }
+                    norm.append(lower)
+                } else if b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") {
+                    digits += 1
+                    norm.append(b)
+                } else {
+                    break
+                }
+                i += 1
+                scalar += 1
+            }
+            guard i < bytes.count else { break }
             let (v, len) = decode(i)
             let c = Scanner.classify(v)
             if c == .letter || c == .digit {
@@ -509,5 +576,43 @@ struct Scanner {
             advance(len)
         }
         emit(kind: .url, b0: b0, b1: i, s0: s0, s1: scalar, n0: n0, flags: [])
+    }
+}
+
+/// Growable bytes behind a raw pointer, released by its owner (`release()`).
+struct ByteBuffer {
+    private(set) var base: UnsafeMutablePointer<UInt8>
+    private(set) var count = 0
+    private var capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = max(capacity, 16)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    func release() { base.deallocate() }
+
+    var array: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
+
+    subscript(k: Int) -> UInt8 { base[k] }
+
+    @inline(__always)
+    mutating func append(_ b: UInt8) {
+        if count == capacity { grow() }
+        base[count] = b
+        count += 1
+    }
+
+    mutating func append<C: Collection>(contentsOf c: C) where C.Element == UInt8 {
+        for b in c { append(b) }
+    }
+
+    @inline(never)
+    private mutating func grow() {
+        let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
+        bigger.update(from: base, count: count)
+        base.deallocate()
+        base = bigger
+        capacity *= 2
     }
 }

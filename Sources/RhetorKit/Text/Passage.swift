@@ -10,6 +10,9 @@ public struct Passage: Sendable {
     public let tokens: [Token]
     /// Token index ranges, one per sentence.
     public let sentences: [Range<Int>]
+    /// `TokenTable.hash` of each token's folded bytes: every lexicon and model looks tokens up
+    /// by it, so each token is hashed once per passage.
+    public let hashes: [UInt64]
 
     public init(text: String, bytes: [UInt8], normalized: [UInt8], tokens: [Token], sentences: [Range<Int>]) {
         self.text = text
@@ -17,6 +20,7 @@ public struct Passage: Sendable {
         self.normalized = normalized
         self.tokens = tokens
         self.sentences = sentences
+        hashes = normalized.withUnsafeBufferPointer { nb in tokens.map { TokenTable.hash(nb, Int($0.normStart), Int($0.normEnd)) } }
     }
 
     /// The folded form of token `i` as a String (for display and tests, not hot paths).

@@ -9,14 +9,17 @@ import Darwin
 public struct TokenTable: Sendable {
     private var arena: [UInt8] = []
     private var offsets: [Int32] = [0]        // string k is arena[offsets[k]..<offsets[k+1]]
-    private var slots: [Int32]                // -1 empty, else id
+    /// Each slot holds an id (-1: empty) with its string's hash, so a probe compares hashes
+    /// without touching another array.
+    private struct Slot { var hash: UInt64; var id: Int32 }
+    private var slots: [Slot]
     private var hashes: [UInt64] = []
     public private(set) var count = 0
 
     public init(capacity: Int = 64) {
         var n = 64
         while n < capacity * 2 { n <<= 1 }
-        slots = Array(repeating: -1, count: n)
+        slots = Array(repeating: Slot(hash: 0, id: -1), count: n)
     }
 
     @inline(__always)
@@ -38,24 +41,30 @@ public struct TokenTable: Sendable {
     @inline(__always)
     public func lookup(_ buf: [UInt8], _ a: Int, _ b: Int) -> Int32 {
         precondition(a >= 0 && a <= b && b <= buf.count)
-        // Hot path of every model and lexicon: raw pointers, one bounds check above.
         if a == b { return lookupEmpty() }
-        return buf.withUnsafeBufferPointer { p -> Int32 in
-            let base = p.baseAddress!
-            var h: UInt64 = 0xcbf29ce484222325                   // FNV-1a, as `hash`
-            var k = a
-            while k < b { h = (h ^ UInt64(base[k])) &* 0x100000001b3; k += 1 }
-            return slots.withUnsafeBufferPointer { sl in
-                hashes.withUnsafeBufferPointer { hs in
-                    let mask = sl.count - 1
-                    var s = Int(truncatingIfNeeded: h) & mask
-                    while true {
-                        let id = sl[s]
-                        if id < 0 { return -1 }
-                        if hs[Int(id)] == h && equal(Int(id), base + a, b - a) { return id }
-                        s = (s + 1) & mask
-                    }
-                }
+        return buf.withUnsafeBufferPointer { p in lookup(hash: TokenTable.hash(p, a, b), p.baseAddress! + a, b - a) }
+    }
+
+    @inline(__always)
+    static func hash(_ p: UnsafeBufferPointer<UInt8>, _ a: Int, _ b: Int) -> UInt64 {
+        var h: UInt64 = 0xcbf29ce484222325                   // FNV-1a, as `hash`
+        var k = a
+        while k < b { h = (h ^ UInt64(p[k])) &* 0x100000001b3; k += 1 }
+        return h
+    }
+
+    /// The id of the `n` bytes at `p` whose `hash` is `h`, or -1: the hot path of every model
+    /// and lexicon (passages carry their tokens' hashes, so nothing is hashed twice).
+    @inline(__always)
+    public func lookup(hash h: UInt64, _ p: UnsafePointer<UInt8>, _ n: Int) -> Int32 {
+        slots.withUnsafeBufferPointer { sl in
+            let mask = sl.count - 1
+            var s = Int(truncatingIfNeeded: h) & mask
+            while true {
+                let slot = sl[s]
+                if slot.id < 0 { return -1 }
+                if slot.hash == h && equal(Int(slot.id), p, n) { return slot.id }
+                s = (s + 1) & mask
             }
         }
     }
@@ -66,9 +75,9 @@ public struct TokenTable: Sendable {
         let mask = slots.count - 1
         var s = Int(truncatingIfNeeded: h) & mask
         while true {
-            let id = slots[s]
+            let id = slots[s].id
             if id < 0 { return -1 }
-            if hashes[Int(id)] == h && offsets[Int(id)] == offsets[Int(id) + 1] { return id }
+            if slots[s].hash == h && offsets[Int(id)] == offsets[Int(id) + 1] { return id }
             s = (s + 1) & mask
         }
     }
@@ -84,41 +93,89 @@ public struct TokenTable: Sendable {
     @inline(__always)
     public func lookup(_ p: Passage, _ i: Int) -> Int32 {
         let t = p.tokens[i]
-        return lookup(p.normalized, Int(t.normStart), Int(t.normEnd))
+        let a = Int(t.normStart), n = Int(t.normEnd) - a
+        if n == 0 { return lookupEmpty() }
+        return p.normalized.withUnsafeBufferPointer { lookup(hash: p.hashes[i], $0.baseAddress! + a, n) }
     }
 
-    public func lookup(_ s: String) -> Int32 {
-        let b = Array(s.utf8)
-        return lookup(b, 0, b.count)
-    }
-
-    @inline(__always)
-    private func equal(_ id: Int, _ buf: [UInt8], _ a: Int, _ b: Int) -> Bool {
-        let o0 = Int(offsets[id]), o1 = Int(offsets[id + 1])
-        guard o1 - o0 == b - a else { return false }
-        var k = 0
-        while k < b - a {
-            if arena[o0 + k] != buf[a + k] { return false }
-            k += 1
+    /// The id of every token of `p` (-1: not in the table), punctuation left out (-1), with
+    /// the buffers taken once for the whole passage.
+    public func lookupWords(_ p: Passage) -> [Int32] {
+        p.tokens.withUnsafeBufferPointer { tokens in
+            p.hashes.withUnsafeBufferPointer { hashes in
+                p.normalized.withUnsafeBufferPointer { norm in
+                    slots.withUnsafeBufferPointer { sl in
+                        offsets.withUnsafeBufferPointer { off in
+                            arena.withUnsafeBufferPointer { ar in
+                                let mask = sl.count - 1
+                                return (0..<tokens.count).map { i -> Int32 in
+                                    let t = tokens[i]
+                                    guard t.kind != .punct else { return -1 }
+                                    let a = Int(t.normStart), n = Int(t.normEnd) - a
+                                    if n == 0 { return lookupEmpty() }
+                                    let h = hashes[i]
+                                    var s = Int(truncatingIfNeeded: h) & mask
+                                    while true {
+                                        let slot = sl[s]
+                                        if slot.id < 0 { return -1 }
+                                        if slot.hash == h {
+                                            let o0 = Int(off[Int(slot.id)])
+                                            if Int(off[Int(slot.id) + 1]) - o0 == n && memcmp(ar.baseAddress! + o0, norm.baseAddress! + a, n) == 0 { return slot.id }
+                                        }
+                                        s = (s + 1) & mask
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
-        return true
     }
+
+    /// The id of a string, or -1 (no copy of its bytes).
+    public func lookup(_ s: String) -> Int32 {
+        var s = s
+        return s.withUTF8 { b in b.isEmpty ? lookupEmpty() : lookup(hash: TokenTable.hash(b, 0, b.count), b.baseAddress!, b.count) }
+    }
+
+    /// Identifies the table's storage: copies that share it (the models of one plugin, loaded
+    /// together) give the same ids, so ids looked up once serve them all.
+    var storageKey: UnsafeRawPointer? { slots.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) } }
 
     @discardableResult
     public mutating func intern(_ s: String) -> Int32 {
-        let b = Array(s.utf8)
-        return intern(b, 0, b.count)
+        var s = s
+        return s.withUTF8 { intern($0, 0, $0.count) }
     }
 
     @discardableResult
     public mutating func intern(_ buf: [UInt8], _ a: Int, _ b: Int) -> Int32 {
-        let found = lookup(buf, a, b)
-        if found >= 0 { return found }
+        precondition(a >= 0 && a <= b && b <= buf.count)
+        return buf.withUnsafeBufferPointer { intern($0, a, b) }
+    }
+
+    /// Interns passage token `i` (by the hash the passage carries).
+    @discardableResult
+    public mutating func intern(_ p: Passage, _ i: Int) -> Int32 {
+        let t = p.tokens[i]
+        return p.normalized.withUnsafeBufferPointer { intern($0, Int(t.normStart), Int(t.normEnd), hash: p.hashes[i]) }
+    }
+
+    @discardableResult
+    public mutating func intern(_ buf: UnsafeBufferPointer<UInt8>, _ a: Int, _ b: Int, hash: UInt64? = nil) -> Int32 {
+        let h = hash ?? TokenTable.hash(buf, a, b)
+        if a < b {
+            let found = lookup(hash: h, buf.baseAddress! + a, b - a)
+            if found >= 0 { return found }
+        } else {
+            let found = lookupEmpty()
+            if found >= 0 { return found }
+        }
         if (count + 1) * 2 > slots.count { grow() }
         let id = Int32(count)
         arena.append(contentsOf: buf[a..<b])
         offsets.append(Int32(arena.count))
-        let h = TokenTable.hash(buf, a, b)
         hashes.append(h)
         insertSlot(id, h)
         count += 1
@@ -128,13 +185,33 @@ public struct TokenTable: Sendable {
     private mutating func insertSlot(_ id: Int32, _ h: UInt64) {
         let mask = slots.count - 1
         var s = Int(truncatingIfNeeded: h) & mask
-        while slots[s] >= 0 { s = (s + 1) & mask }
-        slots[s] = id
+        while slots[s].id >= 0 { s = (s + 1) & mask }
+        slots[s] = Slot(hash: h, id: id)
     }
 
     private mutating func grow() {
-        slots = Array(repeating: -1, count: slots.count * 2)
+        slots = Array(repeating: Slot(hash: 0, id: -1), count: slots.count * 2)
         for id in 0..<count { insertSlot(Int32(id), hashes[id]) }
+    }
+
+    /// Each id's rank in String order (canonically equivalent strings share a rank).
+    func ranks() -> [Int32] { TokenTable.ranks((0..<count).map { string(Int32($0)) }) }
+
+    static func ranks(_ strings: [String]) -> [Int32] {
+        let order = strings.indices.sorted { strings[$0] < strings[$1] }
+        var rank = [Int32](repeating: 0, count: strings.count)
+        var r: Int32 = 0
+        for (n, id) in order.enumerated() {
+            if n > 0, strings[order[n - 1]] < strings[id] { r += 1 }
+            rank[id] = r
+        }
+        return rank
+    }
+
+    /// The bytes of `id`.
+    func withBytes<R>(_ id: Int32, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        let a = Int(offsets[Int(id)]), b = Int(offsets[Int(id) + 1])
+        return arena.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[a..<b])) }
     }
 
     public func string(_ id: Int32) -> String {
