@@ -117,12 +117,13 @@ enum CLI {
 /// Models for the CLI tests, trained once per test run in a temporary folder:
 /// - `mini`: a data-only plugin (labels a, b) trained on a small made-up corpus: fast, and
 ///   enough for every input/output/fault test;
-/// - the three built-in plugins trained on a slice of the repository corpus (no lexicons), for
+/// - the three built-in plugins trained on a slice of the repository corpus (from the repository
+///   root, so with their lexicons and the gazetteer), for
 ///   segmentation and aggregation tests that need per-target, ordinal and per-actor plugins.
 /// Tests check structure and invariants, never that a label is right.
 enum Fixture {
     struct Models {
-        var dir: String        // working folder (holds Plugins/, corpora/)
+        var dir: String        // working folder (holds Plugins/mini and the corpus slices)
         var mini: String       // models folder with mini.model only
         var builtins: String   // models folder with stance, sectarian, actor-role
     }
@@ -155,10 +156,8 @@ enum Fixture {
         let r = try CLI.run(["train", "mini", "--corpus", "mini.jsonl", "--models", "models-mini"], cwd: dir)
         guard r.status == 0 else { throw CLI.CLIError("training mini failed: \(r.stderr)") }
 
-        // Built-ins: a slice of the repository corpus, with the actor list beside it.
+        // Built-ins: a slice of the repository corpus, trained from the repository root.
         let fm = FileManager.default
-        try fm.createDirectory(atPath: dir + "/corpora", withIntermediateDirectories: true)
-        try fm.copyItem(atPath: CLI.root.appendingPathComponent("corpora/actors.tsv").path, toPath: dir + "/corpora/actors.tsv")
         var slice = ""
         let corporaDir = CLI.root.appendingPathComponent("corpora").path
         let files = (fm.enumerator(atPath: corporaDir)?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".jsonl") }.sorted()
@@ -168,7 +167,7 @@ enum Fixture {
         }
         try CLI.write(dir + "/slice.jsonl", slice)
         for id in ["stance", "sectarian", "actor-role"] {
-            let t = try CLI.run(["train", id, "--corpus", "slice.jsonl", "--models", "models-builtin"], cwd: dir)
+            let t = try CLI.run(["train", id, "--corpus", dir + "/slice.jsonl", "--models", dir + "/models-builtin"], cwd: CLI.root.path)
             guard t.status == 0 else { throw CLI.CLIError("training \(id) failed: \(t.stderr)") }
         }
         let m = Models(dir: dir, mini: dir + "/models-mini", builtins: dir + "/models-builtin")
