@@ -110,15 +110,20 @@ public struct Corpus: Sendable {
                     }
                 }
             }
-            for line in parsed.joined() {
-                corpus.problems += line.problems
-                guard let r = line.record else { continue }
-                if let first = seen[r.id] {
-                    corpus.problems.append(CorpusProblem(origin: r.origin, message: "duplicate id '\(r.id)' (first at \(first)); give each record a unique id"))
-                    continue
+            // Chunk by chunk, each let go once taken (records are not held twice).
+            for c in parsed.indices {
+                let chunk = parsed[c]
+                parsed[c] = []
+                for line in chunk {
+                    corpus.problems += line.problems
+                    guard let r = line.record else { continue }
+                    if let first = seen[r.id] {
+                        corpus.problems.append(CorpusProblem(origin: r.origin, message: "duplicate id '\(r.id)' (first at \(first)); give each record a unique id"))
+                        continue
+                    }
+                    seen[r.id] = r.origin
+                    if line.valid { corpus.records.append(r) }
                 }
-                seen[r.id] = r.origin
-                if line.valid { corpus.records.append(r) }
             }
         }
         return corpus

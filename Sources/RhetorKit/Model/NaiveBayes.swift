@@ -173,17 +173,22 @@ public struct NaiveBayes: Sendable {
                                 _ add: @Sendable (Int, inout NaiveBayes) -> Void) -> NaiveBayes {
         let run = 8192
         let runs = (count + run - 1) / run
-        var parts = [NaiveBayes?](repeating: nil, count: runs)
-        parts.withUnsafeMutableBufferPointer { buffer in
-            nonisolated(unsafe) let slots = buffer   // each run writes its own slot
-            DispatchQueue.concurrentPerform(iterations: runs) { r in
-                var nb = NaiveBayes(classes: classes, kinds: kinds, alpha: alpha, variant: variant)
-                for k in (r * run)..<min(count, (r + 1) * run) { add(k, &nb) }
-                slots[r] = nb
-            }
-        }
+        // A wave of runs per core at a time, merged before the next: memory holds a few runs.
+        let wave = max(1, ProcessInfo.processInfo.activeProcessorCount)
         var nb = NaiveBayes(classes: classes, kinds: kinds, alpha: alpha, variant: variant)
-        for part in parts { nb.merge(part!) }
+        for first in stride(from: 0, to: runs, by: wave) {
+            var parts = [NaiveBayes?](repeating: nil, count: min(wave, runs - first))
+            parts.withUnsafeMutableBufferPointer { buffer in
+                nonisolated(unsafe) let slots = buffer   // each run writes its own slot
+                DispatchQueue.concurrentPerform(iterations: slots.count) { w in
+                    let r = first + w
+                    var part = NaiveBayes(classes: classes, kinds: kinds, alpha: alpha, variant: variant)
+                    for k in (r * run)..<min(count, (r + 1) * run) { add(k, &part) }
+                    slots[w] = part
+                }
+            }
+            for part in parts { nb.merge(part!) }
+        }
         return nb
     }
 
