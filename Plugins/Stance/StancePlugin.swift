@@ -26,7 +26,7 @@ public struct StancePlugin: ClassifierPlugin {
     // Hand-tuned constants (log-odds units), each with its reason.
     /// Lexicon votes beside naive Bayes' log-likelihoods.
     static let lexiconScale = 1.0
-    /// Tokens either side of a target mention that count as "near" it.
+    /// Tokens either side of a target mention within which a generic lexicon cue applies to it.
     static let nearWindow = 6
     /// Words this close to a target mention become its `near` features (tuned by CV).
     static let featureWindow = 16

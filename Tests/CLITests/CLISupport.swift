@@ -175,3 +175,22 @@ enum Fixture {
         return m
     }
 }
+
+/// A test case with the shared fixture models (`m`) and its own empty working folder (`tmp`),
+/// removed after each test.
+class FixtureTestCase: XCTestCase {
+    var m: Fixture.Models!
+    var tmp: String!
+    /// Names the working folder, so a leftover one says which suite made it.
+    class var workFolderName: String { "cli" }
+
+    override func setUpWithError() throws {
+        _ = try CLI.requireBinary()
+        m = try Fixture.models()
+        tmp = try CLI.tempDir(Self.workFolderName)
+    }
+
+    override func tearDownWithError() throws {
+        if let tmp { try? FileManager.default.removeItem(atPath: tmp) }
+    }
+}

@@ -3,19 +3,8 @@ import XCTest
 
 /// `rhetor classify` end to end: every input format, segmentation and aggregation, every output
 /// format, order, streaming, every kind of bad input under each --on-error mode, and resume.
-final class ClassifyBatchTests: XCTestCase {
-    var m: Fixture.Models!
-    var tmp: String!
-
-    override func setUpWithError() throws {
-        _ = try CLI.requireBinary()
-        m = try Fixture.models()
-        tmp = try CLI.tempDir("batch")
-    }
-
-    override func tearDownWithError() throws {
-        if let tmp { try? FileManager.default.removeItem(atPath: tmp) }
-    }
+final class ClassifyBatchTests: FixtureTestCase {
+    override class var workFolderName: String { "batch" }
 
     func classify(_ args: [String], stdin: Data? = nil, models: String? = nil) throws -> CLI.Result {
         try CLI.run(["classify", "--models", models ?? m.mini] + args, stdin: stdin, cwd: tmp)

@@ -2,19 +2,8 @@ import Foundation
 import XCTest
 
 /// Bad input under each --on-error mode, and resuming after a crash or Ctrl-C: nothing lost.
-final class FaultAndResumeTests: XCTestCase {
-    var m: Fixture.Models!
-    var tmp: String!
-
-    override func setUpWithError() throws {
-        _ = try CLI.requireBinary()
-        m = try Fixture.models()
-        tmp = try CLI.tempDir("faults")
-    }
-
-    override func tearDownWithError() throws {
-        if let tmp { try? FileManager.default.removeItem(atPath: tmp) }
-    }
+final class FaultAndResumeTests: FixtureTestCase {
+    override class var workFolderName: String { "faults" }
 
     func classify(_ args: [String]) throws -> CLI.Result {
         try CLI.run(["classify", "--models", m.mini] + args, cwd: tmp)
