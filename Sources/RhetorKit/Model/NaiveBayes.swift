@@ -515,17 +515,6 @@ public struct NaiveBayes: Sendable {
         try row.withUnsafeBufferPointer { try appendRow(NaiveBayes.key(UInt8(kk), ai, bi), $0) { "duplicate feature \(kind):\(a) \(b)" } }
     }
 
-    /// `loadRow` from the bytes of a model file (no Strings for the hundreds of thousands of
-    /// rows); `kind` is already an index into `kinds`.
-    mutating func loadRow(_ buf: UnsafeBufferPointer<UInt8>, kind kk: Int, a: Range<Int>, b: Range<Int>, counts row: UnsafeBufferPointer<Double>) throws {
-        let ai = vocabulary.intern(buf, a.lowerBound, a.upperBound)
-        let bi = b.isEmpty ? Int32(0x0FFF_FFFF) : vocabulary.intern(buf, b.lowerBound, b.upperBound)
-        let kind = kinds[kk]
-        try appendRow(NaiveBayes.key(UInt8(kk), ai, bi), row) {
-            "duplicate feature \(kind):\(String(decoding: UnsafeBufferPointer(rebasing: buf[a]), as: UTF8.self)) \(String(decoding: UnsafeBufferPointer(rebasing: buf[b]), as: UTF8.self))"
-        }
-    }
-
     private mutating func appendRow(_ key: UInt64, _ row: UnsafeBufferPointer<Double>, duplicate: () -> String) throws {
         guard featureIndex[key] == nil else { throw RhetorError.input(duplicate()) }
         featureIndex.insert(key, Int32(featureKeys.count))
@@ -536,21 +525,41 @@ public struct NaiveBayes: Sendable {
         featureTotals.append(total)
     }
 
-    /// Room for `rows` more features (model reading knows how many are coming).
-    mutating func reserve(_ rows: Int) {
-        featureIndex.reserve(featureKeys.count + rows)
-        featureKeys.reserveCapacity(featureKeys.count + rows)
-        counts.reserveCapacity(counts.count + rows * classes.count)
-        featureTotals.reserveCapacity(featureTotals.count + rows)
-    }
-
     mutating func setDocs(_ docs: [Double]) { classDocs = docs }
 
-    /// Takes a vocabulary that extends this model's own (the same ids, more words): models
-    /// loaded together share one, so a passage's words are looked up once for all of them.
-    mutating func adoptVocabulary(_ v: TokenTable) {
-        precondition(v.count >= vocabulary.count)
-        vocabulary = v
+    /// A model as its file holds it: feature keys over the ids of `vocabulary` (which may be
+    /// shared with the file's other classifiers) and `classes.count` counts per feature. The
+    /// totals are summed row by row, as `loadRow` one row at a time would.
+    init(classes: [String], kinds: [String], alpha: Double, variant: Variant, docs: [Double],
+         vocabulary: TokenTable, keys: [UInt64], counts: [Double]) throws {
+        self.init(classes: classes, kinds: kinds, alpha: alpha, variant: variant)
+        precondition(docs.count == classes.count && counts.count == keys.count * classes.count)
+        self.vocabulary = vocabulary
+        classDocs = docs
+        featureIndex.reserve(keys.count)
+        let words = UInt64(vocabulary.count), none: UInt64 = 0x0FFF_FFFF
+        for (f, k) in keys.enumerated() {
+            let kind = Int(k >> 56), a = (k >> 28) & none, b = k & none
+            guard kind < kinds.count, a < words, b < words || b == none else { throw RhetorError.input("feature \(f) refers to no known word or kind") }
+            guard featureIndex[k] == nil else { throw RhetorError.input("duplicate feature \(kinds[kind]):\(vocabulary.string(Int32(a)))") }
+            featureIndex.insert(k, Int32(f))
+        }
+        featureKeys = keys
+        self.counts = counts
+        let n = classes.count
+        var classTotals = self.classTotals
+        featureTotals = [Double](unsafeUninitializedCapacity: keys.count) { totals, done in
+            counts.withUnsafeBufferPointer { counts in
+                for f in 0..<keys.count {
+                    var total = 0.0
+                    for c in 0..<n { classTotals[c] += counts[f * n + c]; total += counts[f * n + c] }
+                    totals[f] = total
+                }
+            }
+            done = keys.count
+        }
+        self.classTotals = classTotals
+        refreshAll()
     }
 }
 
