@@ -206,6 +206,7 @@ public struct PluginModel: Sendable {
               let arena = reader.array(UInt8.self, Int(ends.last ?? 0)), let words = TokenTable(arena: arena, ends: ends) else {
             throw corrupt("bad [data] words")
         }
+        var index = FeatureMap()
         for h in headers {
             guard h.features >= 0, h.docs.count == h.classes.count, let keys = reader.array(UInt64.self, h.features),
                   let counts = reader.array(Double.self, h.features * h.classes.count) else {
@@ -213,10 +214,11 @@ public struct PluginModel: Sendable {
             }
             do {
                 let nb = try NaiveBayes(classes: h.classes, kinds: h.kinds, alpha: h.alpha, variant: h.variant, docs: h.docs,
-                                        vocabulary: words, keys: keys, counts: counts)
+                                        vocabulary: words, keys: keys, counts: counts, index: &index)
                 classifiers.append((h.name, nb))
             } catch let e as RhetorError { throw corrupt("[nb \(h.name)]: \(e)") }
         }
+        for k in classifiers.indices { classifiers[k].1.share(index) }
         guard reader.atEnd else { throw corrupt("[data] is longer than its classifiers") }
         // Comment lines in front keep the lexicon's line numbers those of the model file.
         let lexiconText = lexiconLines.map { String(decoding: body[$0], as: UTF8.self) } ?? ""
