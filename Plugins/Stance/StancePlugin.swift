@@ -137,8 +137,20 @@ public struct StancePlugin: ClassifierPlugin {
         let lexicon: Lexicon
         /// Target → token indices of its mentions.
         let mentions: [String: [ClosedRange<Int>]]
-        let reportedSentences: Set<Int32>
-        let distancedSentences: Set<Int32>
+        /// The polar cues that fired, judged once for all targets.
+        let cues: [Cue]
+
+        /// A `favor` / `against` (generic) or `favor:<target>` / `against:<target>` hit, with its
+        /// voice: everything about it but how near it is to a given target.
+        struct Cue {
+            let tokens: ClosedRange<Int>
+            let entry: Lexicon.Entry
+            let favor: Bool
+            /// The one target a `favor:<target>` cue is about; nil for a generic cue.
+            let target: Substring?
+            let sentence: Int32
+            let quoted, reported, distanced, negated: Bool
+        }
 
         init(_ p: Passage, finder: TargetFinder, lexicon: Lexicon) {
             passage = p
@@ -159,67 +171,88 @@ public struct StancePlugin: ClassifierPlugin {
                     }
                 }
             }
-            reportedSentences = reported
-            distancedSentences = distanced
-        }
-
-        /// Polarity (+ favor, − against) of generic and target-specific cues toward `target`.
-        func polarVotes(_ target: String, bag: inout FeatureBag?) -> [Vote] {
-            let ms = mentions[target] ?? []
-            var votes: [Vote] = []
+            var cues: [Cue] = []
             for h in hits {
-                let t = passage.tokens[h.tokens.lowerBound]
+                let t = p.tokens[h.tokens.lowerBound]
                 for e in h.entries {
                     let entry = lexicon.entries[e]
                     let parts = entry.category.split(separator: ":", maxSplits: 1)
                     guard let polarity = parts.first, polarity == "favor" || polarity == "against" else { continue }
-                    var w = entry.weight
-                    var why: [String] = []
-                    if parts.count == 2 {
-                        guard parts[1] == target else { continue }
-                    } else {
-                        // A generic cue applies to a target mentioned near it, or (less) in its sentence.
-                        let near = ms.contains { abs($0.lowerBound - h.tokens.lowerBound) <= StancePlugin.nearWindow || abs($0.upperBound - h.tokens.upperBound) <= StancePlugin.nearWindow }
-                        let sameSentence = ms.contains { passage.tokens[$0.lowerBound].sentence == t.sentence }
-                        if near { why.append("near \(target)") } else if sameSentence { w *= StancePlugin.sameSentenceFactor; why.append("same sentence") } else { continue }
-                    }
-                    if t.flags.contains(.quoted) { w *= StancePlugin.quotedFactor; why.append("quoted") }
-                    else if reportedSentences.contains(t.sentence) { w *= StancePlugin.reportedFactor; why.append("reported") }
-                    if distancedSentences.contains(t.sentence) { w *= StancePlugin.distanceFactor; why.append("distanced") }
-                    if t.flags.contains(.negated) { w *= StancePlugin.negationFactor; why.append("negated") }
-                    let signed = polarity == "favor" ? w : -w
-                    bag?.literal(StancePlugin.nearLexicon, (signed >= 0 ? "favor" : "against") + (why.first.map { ":" + $0.split(separator: " ")[0] } ?? ""), span: h.tokens)
-                    let note = why.isEmpty ? "" : ", " + why.joined(separator: ", ")
-                    votes.append(Vote(label: signed >= 0 ? 0 : 1, weight: abs(signed), tokens: h.tokens, source: "lexicon:\(entry.text) (\(entry.category)\(note))"))
+                    cues.append(Cue(tokens: h.tokens, entry: entry, favor: polarity == "favor", target: parts.count == 2 ? parts[1] : nil,
+                                    sentence: t.sentence, quoted: t.flags.contains(.quoted), reported: reported.contains(t.sentence),
+                                    distanced: distanced.contains(t.sentence), negated: t.flags.contains(.negated)))
                 }
             }
+            self.cues = cues
+        }
+
+        /// A cue's signed weight toward `target` (+ favor, − against), the reasons it was scaled
+        /// (the first names the literal feature), or nil when it does not bear on the target.
+        private func weigh(_ c: Cue, _ target: String, _ ms: [ClosedRange<Int>]) -> (signed: Double, why: [String])? {
+            var w = c.entry.weight
+            var why: [String] = []
+            if let t = c.target {
+                guard t == target else { return nil }
+            } else {
+                // A generic cue applies to a target mentioned near it, or (less) in its sentence.
+                let near = ms.contains { abs($0.lowerBound - c.tokens.lowerBound) <= StancePlugin.nearWindow || abs($0.upperBound - c.tokens.upperBound) <= StancePlugin.nearWindow }
+                let sameSentence = ms.contains { passage.tokens[$0.lowerBound].sentence == c.sentence }
+                if near { why.append("near \(target)") } else if sameSentence { w *= StancePlugin.sameSentenceFactor; why.append("same sentence") } else { return nil }
+            }
+            if c.quoted { w *= StancePlugin.quotedFactor; why.append("quoted") }
+            else if c.reported { w *= StancePlugin.reportedFactor; why.append("reported") }
+            if c.distanced { w *= StancePlugin.distanceFactor; why.append("distanced") }
+            if c.negated { w *= StancePlugin.negationFactor; why.append("negated") }
+            return (c.favor ? w : -w, why)
+        }
+
+        /// Votes of the cues toward `target`, each with its feature in `bag`.
+        func polarVotes(_ target: String, bag: inout FeatureBag) -> [Vote] {
+            let ms = mentions[target] ?? []
+            var votes: [Vote] = []
+            for c in cues {
+                guard let (signed, why) = weigh(c, target, ms) else { continue }
+                bag.literal(StancePlugin.nearLexicon, (signed >= 0 ? "favor" : "against") + (why.first.map { ":" + $0.split(separator: " ")[0] } ?? ""), span: c.tokens)
+                let note = why.isEmpty ? "" : ", " + why.joined(separator: ", ")
+                votes.append(Vote(label: signed >= 0 ? 0 : 1, weight: abs(signed), tokens: c.tokens, source: "lexicon:\(c.entry.text) (\(c.entry.category)\(note))"))
+            }
             return votes
+        }
+
+        /// The summed signed weight of the cues toward `target` (the votes' net, without them).
+        func net(_ target: String) -> Double {
+            let ms = mentions[target] ?? []
+            var net = 0.0
+            for c in cues {
+                guard let (signed, _) = weigh(c, target, ms) else { continue }
+                net += signed >= 0 ? abs(signed) : -abs(signed)
+            }
+            return net
         }
     }
 
     static func features(_ ctx: Context, target: String) -> (bag: FeatureBag, votes: [Vote]) {
-        var bag: FeatureBag? = ctx.base
+        var bag = ctx.base
         let p = ctx.passage
         let ms = ctx.mentions[target] ?? []
-        bag!.literal(targetMention, ms.isEmpty ? "absent" : "mentioned")
-        for i in nearWords(p, ms, window: featureWindow) { bag!.token(nearWord, i) }
+        bag.literal(targetMention, ms.isEmpty ? "absent" : "mentioned")
+        for i in nearWords(p, ms, window: featureWindow) { bag.token(nearWord, i) }
         var votes = ctx.polarVotes(target, bag: &bag)
         // Indirect stance: cues toward an ally pass on; toward an opponent pass on reversed.
         for (a, b, relation) in alliances where a == target || b == target {
             let other = a == target ? b : a
             guard ctx.mentions[other] != nil else { continue }
-            var none: FeatureBag? = nil
-            let net = ctx.polarVotes(other, bag: &none).reduce(0.0) { $0 + ($1.label == 0 ? $1.weight : -$1.weight) }
+            let net = ctx.net(other)
             guard net != 0 else { continue }
             let signed = net * relation * indirectFactor
-            bag!.literal(indirect, signed > 0 ? "favor" : "against")
+            bag.literal(indirect, signed > 0 ? "favor" : "against")
             votes.append(Vote(label: signed > 0 ? 0 : 1, weight: abs(signed), tokens: nil,
                               source: "rule:indirect (\(relation > 0 ? "ally" : "opponent") \(other), net \(fixed(net, 2)))"))
         }
         if ms.isEmpty && votes.isEmpty {
             votes.append(Vote(label: 2, weight: absentWeight, tokens: nil, source: "rule:target not mentioned"))
         }
-        return (bag!, votes)
+        return (bag, votes)
     }
 
     /// Word tokens within `window` of any of the mentions (outside them, not quoted), each once.

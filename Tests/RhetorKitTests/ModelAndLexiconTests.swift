@@ -57,7 +57,7 @@ final class ModelAndLexiconTests: XCTestCase {
         var flipped = good
         flipped[40] ^= 0x01
         XCTAssertThrowsError(try PluginModel(bytes: flipped, name: "m")) { e in XCTAssertTrue("\(e)".contains("checksum")) }
-        var body = Array(String(decoding: good, as: UTF8.self).replacingOccurrences(of: "rhetor-model\t1", with: "rhetor-model\t9").split(separator: "\n").dropLast().joined(separator: "\n").utf8)
+        var body = Array(String(decoding: good, as: UTF8.self).replacingOccurrences(of: "rhetor-model\t\(PluginModel.formatVersion)", with: "rhetor-model\t9").split(separator: "\n").dropLast().joined(separator: "\n").utf8)
         body.append(0x0A)
         body += Array("[end]\t\(SHA256.hex(body))\n".utf8)
         XCTAssertThrowsError(try PluginModel(bytes: body, name: "m")) { e in XCTAssertTrue("\(e)".contains("version 9"), "\(e)") }

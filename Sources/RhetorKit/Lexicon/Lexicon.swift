@@ -51,13 +51,27 @@ public struct Lexicon: Sendable {
 
     /// Parses lexicon text; `name` is used in messages (a path, usually).
     public init(parsing source: String, name: String) throws {
+        // Lines and fields split on bytes (a tab or newline byte is never inside a character),
+        // by index: every model load parses thousands of lines.
+        let all = Array(source.utf8)
         var lineNo = 0
-        // Lines and fields split on bytes (a tab or newline byte is never inside a character).
-        for rawLine in source.utf8.split(separator: 0x0A, omittingEmptySubsequences: false) {
+        var next = 0
+        while next <= all.count {   // the text after the last newline is a line too
             lineNo += 1
-            let bytes = rawLine.last == 0x0D ? rawLine.dropLast() : rawLine
+            let start = next
+            var end = all[start...].firstIndex(of: 0x0A) ?? all.count
+            next = end + 1
+            if end > start, all[end - 1] == 0x0D { end -= 1 }
+            let bytes = all[start..<end]
             if bytes.first == UInt8(ascii: "#") || bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-            let fields = bytes.split(separator: 0x09, omittingEmptySubsequences: false).map { Substring($0) }
+            var fields: [Substring] = []
+            var f = start
+            while true {
+                let tab = all[f..<end].firstIndex(of: 0x09) ?? end
+                fields.append(Substring(String(decoding: all[f..<tab], as: UTF8.self)))
+                if tab == end { break }
+                f = tab + 1
+            }
             guard fields.count == 4 else {
                 throw RhetorError.input("\(name):\(lineNo): expected 4 tab-separated fields (entry, category, weight, note), found \(fields.count); separate fields with one tab, or start the line with # to comment it out")
             }

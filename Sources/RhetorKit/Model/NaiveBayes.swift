@@ -73,7 +73,10 @@ public struct NaiveBayes: Sendable {
     public let variant: Variant
 
     public private(set) var vocabulary = TokenTable()
+    /// Feature key → row; or, when `sharedRows` is set, → an id in the index that the
+    /// classifiers of one model file share (see `init(…index:)`).
     private var featureIndex = FeatureMap()
+    private var sharedRows: [Int32]? = nil
     private var featureKeys: [UInt64] = []
     public private(set) var counts: [Double] = []          // feature-major: f * classes.count + c
     public private(set) var classTotals: [Double]
@@ -114,6 +117,23 @@ public struct NaiveBayes: Sendable {
         return vocabulary.intern(bag.literals[Int(-2 - atom)])
     }
 
+    /// The row of a feature key, or nil.
+    @inline(__always)
+    private func row(_ key: UInt64) -> Int32? {
+        guard let u = featureIndex[key] else { return nil }
+        guard let rows = sharedRows else { return u }
+        return rows[Int(u)] >= 0 ? rows[Int(u)] : nil
+    }
+
+    /// Gives a model whose index is shared an index of its own, before it gains a feature.
+    private mutating func ownIndex() {
+        guard sharedRows != nil else { return }
+        sharedRows = nil
+        featureIndex = FeatureMap()
+        featureIndex.reserve(featureKeys.count)
+        for (f, k) in featureKeys.enumerated() { featureIndex.insert(k, Int32(f)) }
+    }
+
     // MARK: counting
 
     /// Adds one labelled example (`weight` copies of it). Exact incremental update.
@@ -138,10 +158,11 @@ public struct NaiveBayes: Sendable {
         let keys = bag.items.map { item in
             NaiveBayes.key(item.kind, internAtom(item.a, bag, passage, &tokenIDs), internAtom(item.b, bag, passage, &tokenIDs))
         }
-        for k in keys { touched.append(featureIndex[k].map(Int.init) ?? -1) }
+        for k in keys { touched.append(row(k).map(Int.init) ?? -1) }
         for (n, k) in keys.enumerated() where touched[n] < 0 {
             // A feature new in this example (perhaps twice in it).
-            if let existing = featureIndex[k] { touched[n] = Int(existing); continue }
+            if let existing = row(k) { touched[n] = Int(existing); continue }
+            ownIndex()
             touched[n] = featureKeys.count
             featureIndex.insert(k, Int32(featureKeys.count))
             featureKeys.append(k)
@@ -198,6 +219,7 @@ public struct NaiveBayes: Sendable {
         let n = classes.count
         // Its word ids, in this model's vocabulary.
         let ids = (0..<other.vocabulary.count).map { w in other.vocabulary.withBytes(Int32(w)) { vocabulary.intern($0, 0, $0.count) } }
+        ownIndex()
         featureIndex.reserve(featureKeys.count + other.featureKeys.count)
         for f in other.featureKeys.indices {
             let (kind, a, b) = other.parts(f)
@@ -232,13 +254,15 @@ public struct NaiveBayes: Sendable {
         counts.withUnsafeBufferPointer { counts in
             featureTotals.withUnsafeBufferPointer { totals in
                 logNumerator.withUnsafeMutableBufferPointer { num in
-                    for f in 0..<totals.count {
-                        for c in 0..<n {
-                            let x = multinomial ? counts[f * n + c] : totals[f] - counts[f * n + c]
-                            if x >= 0, x < Double(NaiveBayes.smallCounts), x == x.rounded(.towardZero) {
-                                num[f * n + c] = smallLogs[Int(x)]
-                            } else {
-                                num[f * n + c] = log(x + alpha)
+                    smallLogs.withUnsafeBufferPointer { smallLogs in
+                        for f in 0..<totals.count {
+                            for c in 0..<n {
+                                let x = multinomial ? counts[f * n + c] : totals[f] - counts[f * n + c]
+                                if x >= 0, x < Double(NaiveBayes.smallCounts), Double(Int(x)) == x {
+                                    num[f * n + c] = smallLogs[Int(x)]
+                                } else {
+                                    num[f * n + c] = log(x + alpha)
+                                }
                             }
                         }
                     }
@@ -288,13 +312,14 @@ public struct NaiveBayes: Sendable {
     /// `resolve`, into `r.rows`; token ids stay cached in `r` for the next model that shares
     /// this one's vocabulary.
     public func resolve(_ bag: FeatureBag, passage: Passage, into r: FeatureResolver) {
-        r.prepare(passage, vocabulary: vocabulary.storageKey)
+        r.prepare(passage, vocabulary: vocabulary.storageKey, index: featureIndex.storageKey, items: bag.items.count)
         // Worked on outside the class (no exclusivity check per access), then handed back.
-        var tokenIDs = r.tokenIDs, rows = r.rows
-        r.tokenIDs = []; r.rows = []
-        defer { r.tokenIDs = tokenIDs; r.rows = rows }
+        var tokenIDs = r.tokenIDs, rows = r.rows, itemKeys = r.itemKeys, itemIDs = r.itemIDs
+        r.tokenIDs = []; r.rows = []; r.itemKeys = []; r.itemIDs = []
+        defer { r.tokenIDs = tokenIDs; r.rows = rows; r.itemKeys = itemKeys; r.itemIDs = itemIDs }
         rows.removeAll(keepingCapacity: true)
         rows.reserveCapacity(bag.items.count)
+        let shared = sharedRows ?? []
         // A token is an atom of several items (its word, two bigrams, position tags): each token
         // and literal is looked up once (-3 = not looked up yet, -2 = not in the vocabulary).
         withUnsafeTemporaryAllocation(of: Int32.self, capacity: bag.literals.count) { literalIDs in
@@ -317,7 +342,17 @@ public struct NaiveBayes: Sendable {
                         if a == -2 { continue }
                         let b = atom(items[n].b)
                         if b == -2 { continue }
-                        if let f = featureIndex[NaiveBayes.key(items[n].kind, a, b)] { rows.append((Int(f), items[n].value, n)) }
+                        // The index entry of item n, unless the last bag looked up in this index
+                        // had the same feature at n (stance's targets share most of their bags).
+                        let key = NaiveBayes.key(items[n].kind, a, b)
+                        var u = itemIDs[n]
+                        if itemKeys[n] != key {
+                            u = featureIndex[key] ?? -1
+                            itemKeys[n] = key; itemIDs[n] = u
+                        }
+                        if u < 0 { continue }
+                        let f = sharedRows == nil ? u : shared[Int(u)]
+                        if f >= 0 { rows.append((Int(f), items[n].value, n)) }
                     }
                 }
             }
@@ -515,42 +550,70 @@ public struct NaiveBayes: Sendable {
         try row.withUnsafeBufferPointer { try appendRow(NaiveBayes.key(UInt8(kk), ai, bi), $0) { "duplicate feature \(kind):\(a) \(b)" } }
     }
 
-    /// `loadRow` from the bytes of a model file (no Strings for the hundreds of thousands of
-    /// rows); `kind` is already an index into `kinds`.
-    mutating func loadRow(_ buf: UnsafeBufferPointer<UInt8>, kind kk: Int, a: Range<Int>, b: Range<Int>, counts row: UnsafeBufferPointer<Double>) throws {
-        let ai = vocabulary.intern(buf, a.lowerBound, a.upperBound)
-        let bi = b.isEmpty ? Int32(0x0FFF_FFFF) : vocabulary.intern(buf, b.lowerBound, b.upperBound)
-        let kind = kinds[kk]
-        try appendRow(NaiveBayes.key(UInt8(kk), ai, bi), row) {
-            "duplicate feature \(kind):\(String(decoding: UnsafeBufferPointer(rebasing: buf[a]), as: UTF8.self)) \(String(decoding: UnsafeBufferPointer(rebasing: buf[b]), as: UTF8.self))"
-        }
-    }
-
-    private mutating func appendRow(_ key: UInt64, _ row: UnsafeBufferPointer<Double>, duplicate: () -> String) throws {
-        guard featureIndex[key] == nil else { throw RhetorError.input(duplicate()) }
+    private mutating func appendRow(_ key: UInt64, _ counts: UnsafeBufferPointer<Double>, duplicate: () -> String) throws {
+        guard row(key) == nil else { throw RhetorError.input(duplicate()) }
+        ownIndex()
         featureIndex.insert(key, Int32(featureKeys.count))
         featureKeys.append(key)
-        counts.append(contentsOf: row)
+        self.counts.append(contentsOf: counts)
         var total = 0.0
-        for (c, x) in row.enumerated() { classTotals[c] += x; total += x }
+        for (c, x) in counts.enumerated() { classTotals[c] += x; total += x }
         featureTotals.append(total)
-    }
-
-    /// Room for `rows` more features (model reading knows how many are coming).
-    mutating func reserve(_ rows: Int) {
-        featureIndex.reserve(featureKeys.count + rows)
-        featureKeys.reserveCapacity(featureKeys.count + rows)
-        counts.reserveCapacity(counts.count + rows * classes.count)
-        featureTotals.reserveCapacity(featureTotals.count + rows)
     }
 
     mutating func setDocs(_ docs: [Double]) { classDocs = docs }
 
-    /// Takes a vocabulary that extends this model's own (the same ids, more words): models
-    /// loaded together share one, so a passage's words are looked up once for all of them.
-    mutating func adoptVocabulary(_ v: TokenTable) {
-        precondition(v.count >= vocabulary.count)
-        vocabulary = v
+    /// A model as its file holds it: feature keys over the ids of `vocabulary` (shared with the
+    /// file's other classifiers) and `classes.count` counts per feature. The keys go into
+    /// `index`, shared too (stance's six targets have 86% of their features in common): a
+    /// passage's features are looked up once for all, each model mapping the shared ids to its
+    /// rows. Call `share(index)` on each when all are read. The totals are summed row by row,
+    /// as `loadRow` one row at a time would.
+    init(classes: [String], kinds: [String], alpha: Double, variant: Variant, docs: [Double],
+         vocabulary: TokenTable, keys: [UInt64], counts: [Double], index: inout FeatureMap) throws {
+        self.init(classes: classes, kinds: kinds, alpha: alpha, variant: variant)
+        precondition(docs.count == classes.count && counts.count == keys.count * classes.count)
+        self.vocabulary = vocabulary
+        classDocs = docs
+        index.reserve(index.count + keys.count)
+        // Room for every key being new; `share` trims it to the index's size.
+        var rows = [Int32](repeating: -1, count: index.count + keys.count)
+        let words = UInt64(vocabulary.count), none: UInt64 = 0x0FFF_FFFF
+        for (f, k) in keys.enumerated() {
+            let kind = Int(k >> 56), a = (k >> 28) & none, b = k & none
+            guard kind < kinds.count, a < words, b < words || b == none else { throw RhetorError.input("feature \(f) refers to no known word or kind") }
+            let u: Int
+            if let known = index[k] { u = Int(known) } else { u = index.count; index.insert(k, Int32(u)) }
+            guard rows[u] < 0 else { throw RhetorError.input("duplicate feature \(kinds[kind]):\(vocabulary.string(Int32(a)))") }
+            rows[u] = Int32(f)
+        }
+        sharedRows = rows
+        featureKeys = keys
+        self.counts = counts
+        let n = classes.count
+        featureTotals = [Double](unsafeUninitializedCapacity: keys.count) { totals, done in
+            counts.withUnsafeBufferPointer { counts in
+                classTotals.withUnsafeMutableBufferPointer { classTotals in
+                    for f in 0..<keys.count {
+                        var total = 0.0
+                        for c in 0..<n { classTotals[c] += counts[f * n + c]; total += counts[f * n + c] }
+                        totals[f] = total
+                    }
+                }
+            }
+            done = keys.count
+        }
+        refreshAll()
+    }
+
+    /// Takes the index that every model of the file was read into (see `init(…index:)`).
+    mutating func share(_ index: FeatureMap) {
+        guard var rows = sharedRows else { return }
+        if rows.count > index.count { rows.removeLast(rows.count - index.count) }
+        rows.append(contentsOf: repeatElement(-1, count: index.count - rows.count))
+        featureIndex = index
+        // The first model's shared ids are its rows: nothing to map when it is alone.
+        sharedRows = index.count == featureKeys.count && rows.indices.allSatisfy({ rows[$0] == Int32($0) }) ? nil : rows
     }
 }
 
@@ -559,20 +622,36 @@ public struct NaiveBayes: Sendable {
 public final class FeatureResolver {
     var passageKey: UnsafeRawPointer?
     var vocabularyKey: UnsafeRawPointer?
+    var indexKey: UnsafeRawPointer?
     var tokenIDs: [Int32] = []
+    /// The last bag's feature keys and their index entries, by item (checked against the key
+    /// before use, so any bag can reuse them).
+    var itemKeys: [UInt64] = []
+    var itemIDs: [Int32] = []
     public internal(set) var rows: [NaiveBayes.Row] = []
 
     public init() {}
 
     /// Keeps the cached token ids when the passage and the vocabulary are the ones they were
-    /// looked up for.
-    func prepare(_ p: Passage, vocabulary: UnsafeRawPointer?) {
+    /// looked up for, and the cached index entries when the index is the same too.
+    func prepare(_ p: Passage, vocabulary: UnsafeRawPointer?, index: UnsafeRawPointer?, items: Int) {
         let key = p.tokens.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
         if key != passageKey || vocabulary != vocabularyKey || tokenIDs.count != p.tokens.count {
             passageKey = key
             vocabularyKey = vocabulary
+            indexKey = nil
             tokenIDs.removeAll(keepingCapacity: true)
             tokenIDs.append(contentsOf: repeatElement(-3, count: p.tokens.count))
+        }
+        if index != indexKey {
+            indexKey = index
+            itemKeys.removeAll(keepingCapacity: true)
+            itemIDs.removeAll(keepingCapacity: true)
+        }
+        // No key is UInt64.max (see FeatureMap): new entries never match.
+        if itemKeys.count < items {
+            itemKeys.append(contentsOf: repeatElement(.max, count: items - itemKeys.count))
+            itemIDs.append(contentsOf: repeatElement(-1, count: items - itemIDs.count))
         }
     }
 }
@@ -593,6 +672,9 @@ struct FeatureMap: Sendable {
     private struct Slot { var key: UInt64; var value: Int32 }
     private var slots = [Slot](repeating: Slot(key: .max, value: -1), count: 16)
     private(set) var count = 0
+
+    /// Identifies the table's storage: copies that share it give the same entries.
+    var storageKey: UnsafeRawPointer? { slots.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) } }
 
     @inline(__always)
     private static func slot(_ k: UInt64, _ mask: Int) -> Int {

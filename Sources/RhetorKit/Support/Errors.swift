@@ -22,10 +22,27 @@ public func readTextFile(_ path: String) throws -> String {
 }
 
 public func readBytes(_ path: String) throws -> [UInt8] {
-    guard let data = FileManager.default.contents(atPath: path) else {
-        throw RhetorError.input("\(path): cannot read the file (missing or not readable); check the path")
+    let cannot = RhetorError.input("\(path): cannot read the file (missing or not readable); check the path")
+    let fd = open(path, O_RDONLY)
+    guard fd >= 0 else { throw cannot }
+    defer { close(fd) }
+    var st = stat()
+    guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG else {
+        guard let data = FileManager.default.contents(atPath: path) else { throw cannot }
+        return [UInt8](data)
     }
-    return [UInt8](data)
+    // A regular file straight into the array: models are megabytes, and Data would copy them.
+    var failed = false
+    let bytes = [UInt8](unsafeUninitializedCapacity: Int(st.st_size)) { buf, n in
+        while n < buf.count {
+            let got = read(fd, buf.baseAddress! + n, buf.count - n)
+            if got < 0 && errno == EINTR { continue }
+            if got <= 0 { failed = got < 0; break }
+            n += got
+        }
+    }
+    if failed { throw cannot }
+    return bytes
 }
 
 /// Writes through a temporary file and a rename, so readers never see half a file.

@@ -194,6 +194,20 @@ public struct TokenTable: Sendable {
         for id in 0..<count { insertSlot(Int32(id), hashes[id]) }
     }
 
+    /// The words in id order, as one byte arena and their end offsets (model files).
+    var words: (arena: [UInt8], ends: ArraySlice<Int32>) { (arena, offsets.dropFirst()) }
+
+    /// The table of `words`: word k ends at `ends[k]` in `arena`; nil unless the offsets rise
+    /// within the arena and no word repeats.
+    init?(arena: [UInt8], ends: [Int32]) {
+        self.init(capacity: ends.count)
+        var start: Int32 = 0
+        for (k, end) in ends.enumerated() {
+            guard start <= end, Int(end) <= arena.count, intern(arena, Int(start), Int(end)) == k else { return nil }
+            start = end
+        }
+    }
+
     /// Each id's rank in String order (canonically equivalent strings share a rank).
     func ranks() -> [Int32] { TokenTable.ranks((0..<count).map { string(Int32($0)) }) }
 
