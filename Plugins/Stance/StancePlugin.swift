@@ -15,7 +15,7 @@ public struct StancePlugin: ClassifierPlugin {
     public static let descriptor = PluginDescriptor(
         id: "stance",
         summary: "The author's stance (favor, against, none) toward each target: militias, iran, iraqi-government, sadrists, protesters, united-states.",
-        labels: Annotation.stanceLabels, level: .perTarget, version: 3, directory: "Plugins/Stance",
+        labels: Annotation.stanceLabels, level: .perTarget, version: 4, directory: "Plugins/Stance",
         examples: [
             PluginExample("The so-called resistance has never fired a shot at anyone who could shoot back. Its commanders grow rich on border crossings while the families of real soldiers wait months for pensions.", expect: ["militias=against"]),
             PluginExample("Whatever one thinks of the Hashd today, in 2014 it was the volunteers answering Sistani's call who stood between Daesh and Baghdad. Those who mock them now slept safely because of them.", expect: ["militias=favor"]),
@@ -77,6 +77,10 @@ public struct StancePlugin: ClassifierPlugin {
     /// Features seen fewer times than this in the training corpus are dropped: the model
     /// shrinks to about a third for 0.004 F_avg in 5-fold cross-validation on the train split.
     static let minFeatureCount = 2.0
+    /// The logistic layer (see `LogisticLayer`): its share of the mixed score and its L2
+    /// penalty (1/C), chosen by 5-fold cross-validation on the training split.
+    static let logisticMix = 0.5
+    static let logisticL2 = 1.0 / 3
     /// Small corpora keep every feature: there a word seen once is most of the evidence.
     static let pruneFromRecords = 500
     static let kinds = TextFeatureKind.names + ["near", "tm", "nlex", "ind"]
@@ -300,7 +304,20 @@ public struct StancePlugin: ClassifierPlugin {
             }
         }
         let minCount = corpus.records.count >= pruneFromRecords ? minFeatureCount : 0
-        for (k, t) in targets.enumerated() { model.setClassifier("target:" + t, nbs[k].pruned(minCount: minCount)) }
+        nbs = nbs.map { $0.pruned(minCount: minCount) }
+        // The logistic layer of each target, fitted on the pruned model's features of the same
+        // passages (its own examples only: no pooling across targets).
+        var examples = targets.map { _ in [LogisticLayer.Example]() }
+        for r in corpus.records where !r.stance.isEmpty || r.fields.contains(where: { $0.0 == "stance" }) {
+            let ctx = Context(analyzer.analyze(r.text), finder: finder, lexicon: cues)
+            let resolver = FeatureResolver()
+            for (k, t) in targets.enumerated() {
+                nbs[k].resolve(features(ctx, target: t).bag, passage: ctx.passage, into: resolver)
+                examples[k].append(LogisticLayer.Example(rows: resolver.rows, label: nbs[k].classIndex(r.stance[t] ?? "none")!))
+            }
+        }
+        nbs = LogisticLayer.fit(nbs, examples, l2: logisticL2, mix: logisticMix)
+        for (k, t) in targets.enumerated() { model.setClassifier("target:" + t, nbs[k]) }
         return model
     }
 }

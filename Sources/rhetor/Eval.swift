@@ -91,7 +91,9 @@ struct Eval: ParsableCommand {
         case .swift(let t): plugin = try t.init(model: model)
         case .dataOnly: plugin = try DataOnlyPlugin(model: model)
         }
-        var out = ScoringMode.allCases.map { mode in
+        // "naive Bayes" alone differs from "model" only for plugins with a logistic layer.
+        let modes = ScoringMode.allCases.filter { $0 != .naiveBayes || model.classifiers.contains { $0.1.logistic != nil } }
+        var out = modes.map { mode in
             Evaluator.evaluate(plugin, on: test, mode: mode, observe: errors && mode == .combined ? { Eval.printError($0, $1) } : nil)
         }
         if entry.descriptor.level != .perActor {

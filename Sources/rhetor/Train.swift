@@ -37,7 +37,8 @@ struct Train: ParsableCommand {
                 let model = try cat.train(id, corpus: paths, alpha: alpha)
                 let path = Catalog.modelPath(cat.modelsDir, id)
                 try model.write(to: path)
-                let docs = model.classifiers.map { "\($0.0): \(formatNumber($0.1.documentCount)) examples, \($0.1.featureCount) features" }
+                // Weighted: stance also learns from other targets at a small weight, so counts can be fractional.
+                let docs = model.classifiers.map { "\($0.0): \(formatNumber(($0.1.documentCount * 10).rounded() / 10)) examples, \($0.1.featureCount) features" }
                 print("\(id) → \(path) (\(fixed(Date().timeIntervalSince(start), 2)) s; \(docs.joined(separator: "; ")))")
             }
         }

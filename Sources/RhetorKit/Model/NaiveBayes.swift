@@ -84,6 +84,9 @@ public struct NaiveBayes: Sendable {
     private var logNumerator: [Double] = []
     private var logDenominator: [Double]
     private var featureTotals: [Double] = []
+    /// A logistic model over the same features, mixed with this one (see `LogisticLayer`);
+    /// nil for plugins that decide by naive Bayes alone.
+    public var logistic: LogisticLayer?
 
     public init(classes: [String], kinds: [String], alpha: Double = 1.0, variant: Variant = .multinomial) {
         precondition(kinds.count < 256, "at most 255 feature kinds")
@@ -380,6 +383,14 @@ public struct NaiveBayes: Sendable {
         return Prediction(probabilities: softmax(jll), logJoint: jll)
     }
 
+    /// The learned score of each class: naive Bayes' joint log-likelihood, mixed with the
+    /// logistic layer's log-probabilities when there is one (`naiveBayesOnly` leaves it out).
+    public func modelScores(rows: [Row], naiveBayesOnly: Bool = false) -> [Double] {
+        let jll = jointLogLikelihood(rows: rows)
+        guard let lr = logistic, !naiveBayesOnly else { return jll }
+        return zip(jll, lr.logProbabilities(rows: rows)).map { (1 - lr.mix) * $0 + lr.mix * $1 }
+    }
+
     /// `predict(rows:).logJoint` alone (the combiner makes its own probabilities).
     public func jointLogLikelihood(rows: [Row]) -> [Double] {
         let n = classes.count
@@ -422,7 +433,9 @@ public struct NaiveBayes: Sendable {
             bag.items.withUnsafeBufferPointer { items in
                 for r in rows {
                     // value × (weight(f, label) − weight(f, other)), the denominators as `weight` has them.
-                    let w = r.value * (sign * (num[r.f * n + label] - logDenominator[label]) - sign * (num[r.f * n + other] - logDenominator[other]))
+                    var w = r.value * (sign * (num[r.f * n + label] - logDenominator[label]) - sign * (num[r.f * n + other] - logDenominator[other]))
+                    // With a logistic layer, a feature's pull is its share of the mixed score.
+                    if let lr = logistic { w = (1 - lr.mix) * w + lr.mix * r.value * (lr.weight(r.f, label) - lr.weight(r.f, other)) }
                     if top.count == k, !(w > top[k - 1].weight) { continue }
                     var pos = top.count
                     while pos > 0, top[pos - 1].weight < w { pos -= 1 }

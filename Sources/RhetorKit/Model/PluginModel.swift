@@ -10,11 +10,14 @@ import Foundation
 ///     [meta]                 key<TAB>value lines (plugin, version, alpha, corpus-sha256, …)
 ///     [lexicon]              the lexicon, in lexicon file format
 ///     [table NAME]           free rows of tab-separated cells (gazetteer, alliances, …)
-///     [nb NAME]              classes / kinds / variant / alpha / docs / features (how many)
+///     [nb NAME]              classes / kinds / variant / alpha / docs / features (how many),
+///                            and `logistic` (mix, l2) when it has a logistic layer
 ///     [data]<TAB>LENGTH      then LENGTH bytes, little-endian: the words of every classifier
 ///                            (UInt32 count, Int32 end offsets, the bytes), then per [nb], in
 ///                            order, its UInt64 feature keys (kind, word, word) and its Float64
-///                            counts (feature-major), features sorted as their names are
+///                            counts (feature-major), features sorted as their names are, and
+///                            when the [nb] has a `logistic` line (mix, l2) its Float64 weights
+///                            (feature-major, the same order) and biases
 ///     [end]<TAB>sha256 of everything above
 public struct PluginModel: Sendable {
     public static let formatVersion = 2
@@ -74,6 +77,14 @@ public struct PluginModel: Sendable {
             }
             keys.withUnsafeBytes { data += $0 }
             counts.withUnsafeBytes { data += $0 }
+            if let lr = nb.logistic {
+                s += "logistic\t\(formatNumber(lr.mix))\t\(formatNumber(lr.l2))\n"
+                var weights: [Double] = []
+                weights.reserveCapacity(order.count * n + n)
+                for f in order { for c in 0..<n { weights.append(lr.weight(f, c)) } }
+                weights += lr.bias
+                weights.withUnsafeBytes { data += $0 }
+            }
         }
         var head: [UInt8] = []
         let (arena, ends) = words.words
@@ -142,7 +153,8 @@ public struct PluginModel: Sendable {
         var section = ""
         var lexiconLines: Range<Int>? = nil
         var lexiconStart = 0
-        typealias Header = (name: String, classes: [String], kinds: [String], variant: NaiveBayes.Variant, alpha: Double, docs: [Double], features: Int)
+        typealias Header = (name: String, classes: [String], kinds: [String], variant: NaiveBayes.Variant, alpha: Double, docs: [Double], features: Int,
+                            logistic: (mix: Double, l2: Double)?)
         var headers: [Header] = []
         var currentTable: (String, [[String]])? = nil
         func finishTable() { if let t = currentTable { tables.append(t); currentTable = nil } }
@@ -161,7 +173,7 @@ public struct PluginModel: Sendable {
                 section = String(line.dropFirst().dropLast())
                 if section == "lexicon" { lexiconStart = lineNo }
                 if section.hasPrefix("table ") { currentTable = (String(section.dropFirst(6)), []) }
-                if section.hasPrefix("nb ") { headers.append((String(section.dropFirst(3)), [], [], .multinomial, 1, [], -1)) }
+                if section.hasPrefix("nb ") { headers.append((String(section.dropFirst(3)), [], [], .multinomial, 1, [], -1, nil)) }
                 continue
             }
             let cells = line.split(separator: "\t", omittingEmptySubsequences: false)
@@ -190,6 +202,9 @@ public struct PluginModel: Sendable {
                 case "features":
                     guard cells.count == 2, let f = Int(cells[1]), f >= 0 else { throw corrupt("line \(lineNo): bad feature count") }
                     headers[k].features = f
+                case "logistic":
+                    guard cells.count == 3, let mix = Double(cells[1]), let l2 = Double(cells[2]) else { throw corrupt("line \(lineNo): bad logistic line") }
+                    headers[k].logistic = (mix, l2)
                 default: throw corrupt("line \(lineNo): unexpected '\(cells[0])' in [\(section)]")
                 }
             default:
@@ -213,8 +228,13 @@ public struct PluginModel: Sendable {
                 throw corrupt("[nb \(h.name)]: missing or short data")
             }
             do {
-                let nb = try NaiveBayes(classes: h.classes, kinds: h.kinds, alpha: h.alpha, variant: h.variant, docs: h.docs,
+                var nb = try NaiveBayes(classes: h.classes, kinds: h.kinds, alpha: h.alpha, variant: h.variant, docs: h.docs,
                                         vocabulary: words, keys: keys, counts: counts, index: &index)
+                if let (mix, l2) = h.logistic {
+                    let n = h.classes.count
+                    guard let weights = reader.array(Double.self, h.features * n + n) else { throw corrupt("[nb \(h.name)]: short logistic weights") }
+                    nb.logistic = LogisticLayer(mix: mix, l2: l2, classes: n, weights: Array(weights[..<(h.features * n)]), bias: Array(weights[(h.features * n)...]))
+                }
                 classifiers.append((h.name, nb))
             } catch let e as RhetorError { throw corrupt("[nb \(h.name)]: \(e)") }
         }

@@ -93,8 +93,12 @@ public struct PluginDescriptor: Sendable {
 }
 
 /// Which knowledge a plugin uses when classifying: both (the product), or one of them (ablation).
+/// How a plugin decides: `combined` (the product), and the ablations `eval` prints beside it —
+/// the lexicon alone, the learned model alone (naive Bayes, with its logistic layer when the
+/// plugin has one), and naive Bayes alone.
 public enum ScoringMode: String, Sendable, CaseIterable {
     case combined, lexicon, model
+    case naiveBayes = "naive Bayes"
 }
 
 public struct ClassifyOptions: Sendable {

@@ -66,9 +66,11 @@ public enum Combiner {
         var logits: [Double]
         switch mode {
         case .lexicon: logits = (0..<n).map { Combiner.lexiconOnlyPriorWeight * nb.logPrior($0) }
-        case .model, .combined: logits = nb.jointLogLikelihood(rows: rows)
+        case .model, .combined: logits = nb.modelScores(rows: rows)
+        case .naiveBayes: logits = nb.modelScores(rows: rows, naiveBayesOnly: true)
         }
-        if mode != .model { for v in votes { logits[v.label] += lexiconScale * v.weight } }
+        let withVotes = mode == .combined || mode == .lexicon
+        if withVotes { for v in votes { logits[v.label] += lexiconScale * v.weight } }
         let probs = softmax(logits)
         let best = probs.indices.max { probs[$0] < probs[$1] } ?? 0
         let runner = probs.indices.filter { $0 != best }.max { probs[$0] < probs[$1] } ?? best
@@ -77,7 +79,7 @@ public enum Combiner {
         let names = labels ?? nb.classes
         // A decision the caller will drop (stance `none` without --all-targets) needs no evidence.
         let wantEvidence = names[best] != skipped
-        if mode != .model && wantEvidence {
+        if withVotes && wantEvidence {
             for v in votes where v.weight != 0 {
                 let w = v.label == best ? lexiconScale * v.weight : -lexiconScale * v.weight
                 evidence.append(Evidence(passage, tokens: v.tokens, weight: w, source: v.source))
