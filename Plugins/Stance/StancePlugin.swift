@@ -79,8 +79,8 @@ public struct StancePlugin: ClassifierPlugin {
     static let minFeatureCount = 2.0
     /// The logistic layer (see `LogisticLayer`): its share of the mixed score and its L2
     /// penalty (1/C), chosen by 5-fold cross-validation on the training split.
-    static let logisticMix = 0.5
-    static let logisticL2 = 1.0 / 3
+    static let logisticMix = 0.85
+    static let logisticL2 = 1.0 / 10
     /// Small corpora keep every feature: there a word seen once is most of the evidence.
     static let pruneFromRecords = 500
     static let kinds = TextFeatureKind.names + ["near", "tm", "nlex", "ind"]
