@@ -3,7 +3,7 @@ import RhetorKit
 import RhetorPlugins
 
 /// Minimal pairs: the same content with and without sectarian rhetoric in the author's voice.
-/// At most one passage in twenty may be wrong (issue: voice, boundary uses, criticism vs generalisation).
+/// At most one passage in forty may be wrong (issue: voice, boundary uses, criticism vs generalisation).
 final class SectarianContrastTests: XCTestCase {
     /// (passage, expected level) pairs; each pair differs in one decisive respect.
     static let pairs: [((String, String), (String, String))] = [
@@ -110,7 +110,7 @@ final class SectarianContrastTests: XCTestCase {
             }
         }
         // A statistical model retrained on a growing corpus can flip a pair or two; more than
-        // one passage in twenty (4 of 80) is a regression; the message lists the wrong ones.
-        XCTAssertLessThanOrEqual(wrong.count, SectarianContrastTests.pairs.count / 10, "\(wrong.count) wrong:\n" + wrong.joined(separator: "\n"))
+        // one passage in forty (2 of 80) is a regression; the message lists the wrong ones.
+        XCTAssertLessThanOrEqual(wrong.count, SectarianContrastTests.pairs.count / 20, "\(wrong.count) wrong:\n" + wrong.joined(separator: "\n"))
     }
 }
