@@ -285,31 +285,31 @@ public struct ActorRolePlugin: ClassifierPlugin {
         model.tables.append(("gazetteer", options.gazetteer.rows))
         let gazetteer = options.gazetteer
         let entryCues = ClauseReading.cues(lexicon)
-        var nb = NaiveBayes(classes: roles, kinds: kinds, alpha: options.alpha ?? defaultAlpha, variant: .complement)
         let analyzer = Analyzer()
-        for r in corpus.records where r.hasActorAnnotation {
-            let p = analyzer.analyze(r.text)
-            let hits = lexicon.match(p)
-            let ms = mentions(p, gazetteer).map(\.mention)
-            let reading = ClauseReading(p, hits: hits, entryCues: entryCues, mentions: ms)
-            for (n, labels) in RoleAlignment.align(ms.map { ($0.actor, $0.start..<$0.end) }, gold: r.actors, text: r.text).enumerated() {
-                let bag = features(p, mentions: ms, n, reading: reading, hits: hits, lexicon: lexicon, gazetteer: gazetteer).0
-                for l in labels { nb.add(bag, passage: p, label: nb.classIndex(l)!, weight: 1 / Double(labels.count)) }
+        // Each annotated passage's mentions with their features and gold roles (a mention of an
+        // actor annotated elsewhere in the passage has none).
+        func labelledMentions(_ body: (Passage, FeatureBag, [String]) -> Void) {
+            for r in corpus.records where r.hasActorAnnotation {
+                let p = analyzer.analyze(r.text)
+                let hits = lexicon.match(p)
+                let ms = mentions(p, gazetteer).map(\.mention)
+                let reading = ClauseReading(p, hits: hits, entryCues: entryCues, mentions: ms)
+                for (n, labels) in RoleAlignment.align(ms.map { ($0.actor, $0.start..<$0.end) }, gold: r.actors, text: r.text).enumerated() where !labels.isEmpty {
+                    body(p, features(p, mentions: ms, n, reading: reading, hits: hits, lexicon: lexicon, gazetteer: gazetteer).0, labels)
+                }
             }
         }
-        // The logistic layer, fitted on the same mentions' features (a second pass: the
-        // features are resolved against the finished model).
+        var nb = NaiveBayes(classes: roles, kinds: kinds, alpha: options.alpha ?? defaultAlpha, variant: .complement)
+        labelledMentions { p, bag, labels in
+            for l in labels { nb.add(bag, passage: p, label: nb.classIndex(l)!, weight: 1 / Double(labels.count)) }
+        }
+        // The logistic layer, fitted on the same mentions (a second pass: their features are
+        // resolved against the finished model).
         var examples: [LogisticLayer.Example] = []
         let resolver = FeatureResolver()
-        for r in corpus.records where r.hasActorAnnotation {
-            let p = analyzer.analyze(r.text)
-            let hits = lexicon.match(p)
-            let ms = mentions(p, gazetteer).map(\.mention)
-            let reading = ClauseReading(p, hits: hits, entryCues: entryCues, mentions: ms)
-            for (n, labels) in RoleAlignment.align(ms.map { ($0.actor, $0.start..<$0.end) }, gold: r.actors, text: r.text).enumerated() where !labels.isEmpty {
-                nb.resolve(features(p, mentions: ms, n, reading: reading, hits: hits, lexicon: lexicon, gazetteer: gazetteer).0, passage: p, into: resolver)
-                for l in labels { examples.append(LogisticLayer.Example(rows: resolver.rows, label: nb.classIndex(l)!, weight: 1 / Double(labels.count))) }
-            }
+        labelledMentions { p, bag, labels in
+            nb.resolve(bag, passage: p, into: resolver)
+            for l in labels { examples.append(LogisticLayer.Example(rows: resolver.rows, label: nb.classIndex(l)!, weight: 1 / Double(labels.count))) }
         }
         model.setClassifier("role", LogisticLayer.fit([nb], [examples], l2: logisticL2, mix: logisticMix)[0])
         return model

@@ -64,4 +64,26 @@ final class NaiveBayesTests: XCTestCase {
         XCTAssertEqual(p.norm(Int(bag(p).items[top.item].a)), "awful")
         XCTAssertEqual(nb.mostInformative(10).first { $0.feature == "w:good" }?.label, "pos")
     }
+
+    /// A resolver kept across passages (training passes do) must not reuse one passage's word
+    /// ids for the next, even when the next is allocated where the freed one was.
+    func testOneResolverAcrossPassagesGivesFreshRows() {
+        let analyzer = Analyzer()
+        let texts = ["militias attacked the base", "protesters praised the cleric", "Iran funded the factions", "the government paid salaries"]
+        var nb = NaiveBayes(classes: ["a", "b"], kinds: TextFeatureKind.names)
+        for (k, t) in texts.enumerated() {
+            let p = analyzer.analyze(t)
+            var bag = FeatureBag()
+            TextFeatures.add(p, to: &bag)
+            nb.add(bag, passage: p, label: k % 2)
+        }
+        let shared = FeatureResolver()
+        for round in 0..<50 {
+            let p = analyzer.analyze(texts[round % texts.count])   // freed at the end of each round
+            var bag = FeatureBag()
+            TextFeatures.add(p, to: &bag)
+            nb.resolve(bag, passage: p, into: shared)
+            XCTAssertEqual(shared.rows.map(\.f), nb.resolve(bag, passage: p).map(\.f), "round \(round)")
+        }
+    }
 }

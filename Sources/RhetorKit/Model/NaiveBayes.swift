@@ -633,7 +633,10 @@ public struct NaiveBayes: Sendable {
 /// The scratch state of resolving one passage's feature bags (see `NaiveBayes.resolve(_:passage:into:)`).
 /// Make one per passage and classify call: it is neither shared nor thread-safe.
 public final class FeatureResolver {
-    var passageKey: UnsafeRawPointer?
+    /// The token hashes of the passage the token ids were looked up for. Held (not just its
+    /// address), so that a later passage allocated where a freed one was is never mistaken
+    /// for it; equal hashes mean equal words, whose ids are the same.
+    var passageHashes: [UInt64] = []
     var vocabularyKey: UnsafeRawPointer?
     var indexKey: UnsafeRawPointer?
     var tokenIDs: [Int32] = []
@@ -648,9 +651,8 @@ public final class FeatureResolver {
     /// Keeps the cached token ids when the passage and the vocabulary are the ones they were
     /// looked up for, and the cached index entries when the index is the same too.
     func prepare(_ p: Passage, vocabulary: UnsafeRawPointer?, index: UnsafeRawPointer?, items: Int) {
-        let key = p.tokens.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
-        if key != passageKey || vocabulary != vocabularyKey || tokenIDs.count != p.tokens.count {
-            passageKey = key
+        if p.hashes != passageHashes || vocabulary != vocabularyKey {
+            passageHashes = p.hashes
             vocabularyKey = vocabulary
             indexKey = nil
             tokenIDs.removeAll(keepingCapacity: true)
