@@ -24,7 +24,9 @@ public struct StancePlugin: ClassifierPlugin {
         ])
 
     // Hand-tuned constants (log-odds units), each with its reason.
-    /// Lexicon votes beside naive Bayes' log-likelihoods.
+    /// Lexicon votes beside the learned score. With the logistic layer, 5-fold CV on the
+    /// training split prefers 0.3 (0.700 vs 0.694), but at 0.3 the cues stop deciding the cases
+    /// they exist for ("so-called", the descriptor's first example), so they keep full weight.
     static let lexiconScale = 1.0
     /// Tokens either side of a target mention within which a generic lexicon cue applies to it.
     static let nearWindow = 6

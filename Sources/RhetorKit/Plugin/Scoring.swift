@@ -65,7 +65,9 @@ public enum Combiner {
         let n = nb.classes.count
         var logits: [Double]
         switch mode {
-        case .lexicon: logits = (0..<n).map { Combiner.lexiconOnlyPriorWeight * nb.logPrior($0) }
+        // Damped in proportion to the scale too, so that the lexicon alone decides the same
+        // whatever scale the plugin gives it beside the model.
+        case .lexicon: logits = (0..<n).map { Combiner.lexiconOnlyPriorWeight * lexiconScale * nb.logPrior($0) }
         case .model, .combined: logits = nb.modelScores(rows: rows)
         case .naiveBayes: logits = nb.modelScores(rows: rows, naiveBayesOnly: true)
         }
