@@ -63,7 +63,7 @@ public struct ActorRolePlugin: ClassifierPlugin {
         guard let nb = model.classifier("role") else { throw RhetorError.input("actor-role model has no [nb role]; rebuild it with `rhetor train actor-role`") }
         self.model = model
         self.nb = nb
-        gazetteer = try Gazetteer(rows: model.table("gazetteer"))
+        gazetteer = try Gazetteer.shared(rows: model.table("gazetteer"))
         entryCues = ClauseReading.cues(model.lexicon)
     }
 

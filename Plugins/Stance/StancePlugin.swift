@@ -333,7 +333,7 @@ struct TargetFinder: Sendable {
     let literal: Lexicon
 
     init(model: PluginModel, targets: [String]) throws {
-        gazetteer = try Gazetteer(rows: model.table("gazetteer"))
+        gazetteer = try Gazetteer.shared(rows: model.table("gazetteer"))
         var map: [String: [String]] = [:]
         var covered = Set<String>()
         for row in model.table("target-actors") where row.count > 1 {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Canonical actors and their aliases (the `actors.tsv` format: id, type, parent, aliases
 /// separated by `|`), and the mention finder built on them.
 public struct Gazetteer: Sendable {
@@ -47,11 +49,34 @@ public struct Gazetteer: Sendable {
         casing = aliases.entries.map(Gazetteer.casing)
     }
 
+    /// The gazetteer of these rows, built once per process: stance and actor roles embed the same
+    /// table, and building it (folding every alias) is a noticeable part of start-up. Models load
+    /// in parallel, so the lock is held while building: the second caller waits for the first.
+    public static func shared(rows: [[String]]) throws -> Gazetteer {
+        cacheLock.lock()
+        defer { cacheLock.unlock() }
+        if let c = cache, c.0 == rows { return c.1 }
+        let g = try Gazetteer(rows: rows)
+        cache = (rows, g)
+        return g
+    }
+    private static let cacheLock = NSLock()
+    nonisolated(unsafe) private static var cache: ([[String]], Gazetteer)?
+
     static func casing(_ e: Lexicon.Entry) -> Casing {
-        let letters = e.text.unicodeScalars.filter { $0.properties.isAlphabetic }
-        if letters.count <= Gazetteer.acronymMaxLength, letters.count >= 2, letters.allSatisfy({ $0.properties.isUppercase }) { return .allCaps }
+        // Letters and capitals counted on bytes when ASCII (the Unicode property lookups are slow).
+        let letters: Int, capitals: Int
+        if e.text.utf8.allSatisfy({ $0 < 0x80 }) {
+            capitals = e.text.utf8.count { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }
+            letters = capitals + e.text.utf8.count { $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") }
+        } else {
+            let scalars = e.text.unicodeScalars.filter { $0.properties.isAlphabetic }
+            letters = scalars.count
+            capitals = scalars.count { $0.properties.isUppercase }
+        }
+        if letters <= Gazetteer.acronymMaxLength, letters >= 2, capitals == letters { return .allCaps }
         // Mixed-case acronyms (CoR, GoI): exact case.
-        if letters.count <= Gazetteer.acronymMaxLength, letters.filter({ $0.properties.isUppercase }).count >= 2 { return .exact }
+        if letters <= Gazetteer.acronymMaxLength, capitals >= 2 { return .exact }
         if Gazetteer.capitalisedOnly.contains(e.words.joined(separator: " ")) { return .capitalised }
         return .any
     }
