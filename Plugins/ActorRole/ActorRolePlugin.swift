@@ -287,27 +287,25 @@ public struct ActorRolePlugin: ClassifierPlugin {
         let entryCues = ClauseReading.cues(lexicon)
         let analyzer = Analyzer()
         // Each annotated passage's mentions with their features and gold roles (a mention of an
-        // actor annotated elsewhere in the passage has none).
-        func labelledMentions(_ body: (Passage, FeatureBag, [String]) -> Void) {
-            for r in corpus.records where r.hasActorAnnotation {
-                let p = analyzer.analyze(r.text)
-                let hits = lexicon.match(p)
-                let ms = mentions(p, gazetteer).map(\.mention)
-                let reading = ClauseReading(p, hits: hits, entryCues: entryCues, mentions: ms)
-                for (n, labels) in RoleAlignment.align(ms.map { ($0.actor, $0.start..<$0.end) }, gold: r.actors, text: r.text).enumerated() where !labels.isEmpty {
-                    body(p, features(p, mentions: ms, n, reading: reading, hits: hits, lexicon: lexicon, gazetteer: gazetteer).0, labels)
-                }
+        // actor annotated elsewhere in the passage has none), extracted once for both fits.
+        var mentionsSeen: [(passage: Passage, bag: FeatureBag, labels: [String])] = []
+        for r in corpus.records where r.hasActorAnnotation {
+            let p = analyzer.analyze(r.text)
+            let hits = lexicon.match(p)
+            let ms = mentions(p, gazetteer).map(\.mention)
+            let reading = ClauseReading(p, hits: hits, entryCues: entryCues, mentions: ms)
+            for (n, labels) in RoleAlignment.align(ms.map { ($0.actor, $0.start..<$0.end) }, gold: r.actors, text: r.text).enumerated() where !labels.isEmpty {
+                mentionsSeen.append((p, features(p, mentions: ms, n, reading: reading, hits: hits, lexicon: lexicon, gazetteer: gazetteer).0, labels))
             }
         }
         var nb = NaiveBayes(classes: roles, kinds: kinds, alpha: options.alpha ?? defaultAlpha, variant: .complement)
-        labelledMentions { p, bag, labels in
+        for (p, bag, labels) in mentionsSeen {
             for l in labels { nb.add(bag, passage: p, label: nb.classIndex(l)!, weight: 1 / Double(labels.count)) }
         }
-        // The logistic layer, fitted on the same mentions (a second pass: their features are
-        // resolved against the finished model).
+        // The logistic layer, fitted on the same mentions, resolved against the finished model.
         var examples: [LogisticLayer.Example] = []
         let resolver = FeatureResolver()
-        labelledMentions { p, bag, labels in
+        for (p, bag, labels) in mentionsSeen {
             nb.resolve(bag, passage: p, into: resolver)
             for l in labels { examples.append(LogisticLayer.Example(rows: resolver.rows, label: nb.classIndex(l)!, weight: 1 / Double(labels.count))) }
         }

@@ -175,18 +175,16 @@ public struct SectarianPlugin: ClassifierPlugin {
     public static func train(_ corpus: Corpus, lexicon: Lexicon, options: TrainingOptions) throws -> PluginModel {
         var nb = NaiveBayes(classes: Annotation.sectarianLevels, kinds: kinds, alpha: options.alpha ?? defaultAlpha, variant: .multinomial)
         let analyzer = Analyzer()
+        // Each labelled passage's features, extracted once for both fits.
+        var labelled: [(passage: Passage, bag: FeatureBag, level: Int)] = []
         for r in corpus.records {
             guard let level = r.sectarian, let k = nb.classIndex(level) else { continue }
             let p = analyzer.analyze(r.text)
-            nb.add(votes(p, hits: lexicon.match(p), lexicon: lexicon).bag, passage: p, label: k)
+            labelled.append((p, votes(p, hits: lexicon.match(p), lexicon: lexicon).bag, k))
         }
+        for (p, bag, k) in labelled { nb.add(bag, passage: p, label: k) }
         // The logistic layer, fitted on the same passages' features (see `LogisticLayer`).
-        var examples: [LogisticLayer.Example] = []
-        for r in corpus.records {
-            guard let level = r.sectarian, let k = nb.classIndex(level) else { continue }
-            let p = analyzer.analyze(r.text)
-            examples.append(LogisticLayer.Example(rows: nb.resolve(votes(p, hits: lexicon.match(p), lexicon: lexicon).bag, passage: p), label: k))
-        }
+        let examples = labelled.map { LogisticLayer.Example(rows: nb.resolve($0.bag, passage: $0.passage), label: $0.level) }
         nb = LogisticLayer.fit([nb], [examples], l2: logisticL2, mix: logisticMix)[0]
         var model = PluginModel(pluginID: descriptor.id)
         model.setMeta("alpha", formatNumber(options.alpha ?? defaultAlpha))

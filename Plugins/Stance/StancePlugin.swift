@@ -231,7 +231,7 @@ public struct StancePlugin: ClassifierPlugin {
             var net = 0.0
             for c in cues {
                 guard let (signed, _) = weigh(c, target, ms) else { continue }
-                net += signed >= 0 ? abs(signed) : -abs(signed)
+                net += signed
             }
             return net
         }
