@@ -15,7 +15,7 @@ public struct StancePlugin: ClassifierPlugin {
     public static let descriptor = PluginDescriptor(
         id: "stance",
         summary: "The author's stance (favor, against, none) toward each target: militias, iran, iraqi-government, sadrists, protesters, united-states.",
-        labels: Annotation.stanceLabels, level: .perTarget, version: 4, directory: "Plugins/Stance",
+        labels: Annotation.stanceLabels, level: .perTarget, version: 5, directory: "Plugins/Stance",
         examples: [
             PluginExample("The so-called resistance has never fired a shot at anyone who could shoot back. Its commanders grow rich on border crossings while the families of real soldiers wait months for pensions.", expect: ["militias=against"]),
             PluginExample("Whatever one thinks of the Hashd today, in 2014 it was the volunteers answering Sistani's call who stood between Daesh and Baghdad. Those who mock them now slept safely because of them.", expect: ["militias=favor"]),
@@ -24,10 +24,11 @@ public struct StancePlugin: ClassifierPlugin {
         ])
 
     // Hand-tuned constants (log-odds units), each with its reason.
-    /// Lexicon votes beside the learned score. With the logistic layer, 5-fold CV on the
-    /// training split prefers 0.3 (0.700 vs 0.694), but at 0.3 the cues stop deciding the cases
-    /// they exist for ("so-called", the descriptor's first example), so they keep full weight.
-    static let lexiconScale = 1.0
+    /// Lexicon votes beside the learned score, at half weight: chosen by 5-fold cross-validation
+    /// on the training split (0.696 vs 0.691 at full weight, 0.695 at 0.3). The cues still decide
+    /// the cases they exist for, because a cue that names its target counts as a mention of it
+    /// (`tm:cued`) rather than leaving the model to read the target as absent.
+    static let lexiconScale = 0.5
     /// Tokens either side of a target mention within which a generic lexicon cue applies to it.
     static let nearWindow = 6
     /// Words this close to a target mention become its `near` features (tuned by CV).
@@ -241,7 +242,9 @@ public struct StancePlugin: ClassifierPlugin {
         var bag = ctx.base
         let p = ctx.passage
         let ms = ctx.mentions[target] ?? []
-        bag.literal(targetMention, ms.isEmpty ? "absent" : "mentioned")
+        // A cue that names its target ("the so-called resistance") refers to it as a mention does.
+        let cued = ms.isEmpty && ctx.cues.contains { $0.target.map { $0 == target } ?? false }
+        bag.literal(targetMention, !ms.isEmpty ? "mentioned" : cued ? "cued" : "absent")
         for i in nearWords(p, ms, window: featureWindow) { bag.token(nearWord, i) }
         var votes = ctx.polarVotes(target, bag: &bag)
         // Indirect stance: cues toward an ally pass on; toward an opponent pass on reversed.
