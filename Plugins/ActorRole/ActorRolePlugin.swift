@@ -78,12 +78,19 @@ public struct ActorRolePlugin: ClassifierPlugin {
         func isFollowers(_ i: Int) -> Bool {
             i >= 0 && i < p.tokens.count && (p.normEquals(i, "supporters") || p.normEquals(i, "followers") || p.normEquals(i, "loyalists") || p.normEquals(i, "partisans"))
         }
+        func isTitle(_ i: Int) -> Bool {
+            p.normEquals(i, "the") || p.normEquals(i, "shia") || p.normEquals(i, "shiite") || p.normEquals(i, "cleric") || p.normEquals(i, "populist")
+                || p.normEquals(i, "influential") || p.normEquals(i, "nationalist") || p.normEquals(i, "firebrand") || p.normEquals(i, "leader")
+        }
         for k in ms.indices {
             guard let a = gazetteer.actor(ms[k].mention.actor), let parent = a.parent, personTypes.contains(a.type),
                   let movement = gazetteer.actor(parent), movementTypes.contains(movement.type) else { continue }
             let r = ms[k].mention.tokens
             var span: ClosedRange<Int>? = nil
-            if r.lowerBound >= 2, p.normEquals(r.lowerBound - 1, "of"), isFollowers(r.lowerBound - 2) { span = (r.lowerBound - 2)...r.upperBound }
+            // "supporters of the Shia cleric Muqtada al-Sadr": a title between "of" and the name.
+            var of = r.lowerBound - 1
+            while of > 0, r.lowerBound - of <= 4, isTitle(of) { of -= 1 }
+            if of >= 1, p.normEquals(of, "of"), isFollowers(of - 1) { span = (of - 1)...r.upperBound }
             else if isFollowers(r.upperBound + 1) { span = r.lowerBound...(r.upperBound + 1) }
             guard let s = span else { continue }
             (ms[k].mention.start, ms[k].mention.end) = p.span(s)
@@ -92,7 +99,8 @@ public struct ActorRolePlugin: ClassifierPlugin {
             ms[k].mention.surface = p.surface(tokens: s)
             ms[k].resolved = "rule:followers of \(a.id) → \(parent)"
         }
-        return ms
+        // A mention inside a followers phrase ("Shia" in "supporters of the Shia cleric …") is part of it.
+        return ms.filter { m in !ms.contains { $0.resolved != nil && $0.mention.tokens != m.mention.tokens && $0.mention.tokens.contains(m.mention.tokens.lowerBound) } }
     }
     static let personTypes: Set<String> = ["religious-leader", "politician", "militia-leader"]
     static let movementTypes: Set<String> = ["party", "militia"]

@@ -42,6 +42,15 @@ final class ActorRoleStructureTests: XCTestCase {
         XCTAssertTrue(hasEvidence(d, "rule:followers of muqtada-al-sadr → sadrists"), "\(d.evidence)")
     }
 
+    func testFollowersOfATitledLeaderAreHisMovement() throws {
+        // A title between "of" and the name; "Shia" inside the phrase is no mention of its own.
+        let ds = try roles("Supporters of the Shia cleric Muqtada al-Sadr blocked the main road to the airport on Friday, demanding new elections.")
+        let d = try decision(ds, "sadrists")
+        XCTAssertEqual(d.mention, "Supporters of the Shia cleric Muqtada al-Sadr")
+        XCTAssertTrue(hasEvidence(d, "rule:followers of muqtada-al-sadr → sadrists"), "\(d.evidence)")
+        XCTAssertFalse(ds.contains { $0.subject == "shias" || $0.subject == "muqtada-al-sadr" }, "\(ds.map { $0.subject ?? "" })")
+    }
+
     // MARK: clause slots
 
     func testSubjectReachesPastARelativeClause() throws {
