@@ -149,6 +149,14 @@ public struct ActorRolePlugin: ClassifierPlugin {
         // The clause slot it fills.
         let s = reading.slot(p, mentions: ms, n)
         slotFeatures(p, s, reading, &bag)
+        // The slot by kind of actor: a state as the object of "attacked" is its target, a
+        // politician as the subject of "ordered" its agent; the logistic layer weighs the pair.
+        if let a = gazetteer.actor(m.actor) {
+            if s.predicate >= 0 { bag.literal(slot, a.type + "|subj-" + (s.passive ? "passive:" : "active:") + reading.cues[s.predicate].name) }
+            if s.governor >= 0 { bag.literal(slot, a.type + "|obj:" + reading.cues[s.governor].name) }
+            if s.preposition >= 0 { bag.tokenTagged(slot, s.preposition, a.type + "|prep") }
+            if s.possessed >= 0 { bag.literal(slot, a.type + "|possessor") }
+        }
         votes += slotVotes(p, s, reading, lexicon: lexicon)
         let betweenParties = s.preposition >= 0 && p.normEquals(s.preposition, "between")
         // Lexicon cues in the sentence, by side and distance.

@@ -79,6 +79,18 @@ final class ActorRoleStructureTests: XCTestCase {
         XCTAssertTrue(hasEvidence(d, "rule:shelled X → target"), "\(d.evidence)")
     }
 
+    func testSlotIsReadWithTheKindOfActor() throws {
+        // The clause slot is also a feature paired with the actor's type, so the model weighs a
+        // state as an object apart from a militia as an object.
+        var options = ClassifyOptions()
+        options.maxEvidence = 60
+        let passage = analyzer.analyze("Gunmen from Kataib Hezbollah shelled the Iraqi government offices in Baghdad before dawn.")
+        let ds = try shippedCatalog().load("actor-role").classify(passage, options: options)
+        let d = try decision(ds, "iraqi-government")
+        XCTAssertEqual(d.label, "target")
+        XCTAssertTrue(d.evidence.contains { $0.source == "feature:slot:state|obj:agent-verb" }, "\(d.evidence.map(\.source))")
+    }
+
     func testPartiesToTalksAreNotMediators() throws {
         let ds = try roles("Qatar hosted talks between the Sadrists and the Coordination Framework in Doha.")
         for actor in ["sadrists", "coordination-framework"] {
