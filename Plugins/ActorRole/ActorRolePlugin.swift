@@ -113,17 +113,26 @@ public struct ActorRolePlugin: ClassifierPlugin {
         let m = ms[n]
         let toks = p.tokens
         let sentence = toks[m.tokens.lowerBound].sentence
-        // Context words within the sentence, by side only (positions split the few examples).
+        // Context words within the sentence, by side only (positions split the few examples), and
+        // the adjacent word on each side by itself ("said", "by", "against" right next to it).
         var left = 0, k = m.tokens.lowerBound - 1
         while k >= 0, left < window, toks[k].sentence == sentence {
-            if toks[k].isWordLike { left += 1; bag.tokenTagged(contextWord, k, "L") } else if left == 0 { bag.literal(shape, "Lpunct") }
+            if toks[k].isWordLike {
+                left += 1
+                bag.tokenTagged(contextWord, k, "L")
+                if left == 1 { bag.tokenTagged(contextWord, k, "L1") }
+            } else if left == 0 { bag.literal(shape, "Lpunct") }
             k -= 1
         }
         if left == 0 && k < m.tokens.lowerBound - 1 || toks[m.tokens.lowerBound].flags.contains(.sentenceStart) { bag.literal(shape, "sentence-start") }
         var right = 0
         k = m.tokens.upperBound + 1
         while k < toks.count, right < window, toks[k].sentence == sentence {
-            if toks[k].isWordLike { right += 1; bag.tokenTagged(contextWord, k, "R") } else if right == 0 { bag.literal(shape, "Rpunct") }
+            if toks[k].isWordLike {
+                right += 1
+                bag.tokenTagged(contextWord, k, "R")
+                if right == 1 { bag.tokenTagged(contextWord, k, "R1") }
+            } else if right == 0 { bag.literal(shape, "Rpunct") }
             k += 1
         }
         let last = toks[m.tokens.upperBound]

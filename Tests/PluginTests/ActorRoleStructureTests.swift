@@ -11,6 +11,13 @@ final class ActorRoleStructureTests: XCTestCase {
         try shippedCatalog().load("actor-role").classify(analyzer.analyze(text), options: ClassifyOptions())
     }
 
+    /// Every feature that speaks for the decision, not just the top eight.
+    func rolesWithAllEvidence(_ text: String) throws -> [Decision] {
+        var options = ClassifyOptions()
+        options.maxEvidence = 80
+        return try shippedCatalog().load("actor-role").classify(analyzer.analyze(text), options: options)
+    }
+
     func decision(_ ds: [Decision], _ actor: String) throws -> Decision {
         try XCTUnwrap(ds.first { $0.subject == actor }, "no \(actor) in \(ds.map { "\($0.subject ?? "")=\($0.label)" })")
     }
@@ -80,15 +87,26 @@ final class ActorRoleStructureTests: XCTestCase {
     }
 
     func testSlotIsReadWithTheKindOfActor() throws {
-        // The clause slot is also a feature paired with the actor's type, so the model weighs a
-        // state as an object apart from a militia as an object.
-        var options = ClassifyOptions()
-        options.maxEvidence = 60
-        let passage = analyzer.analyze("Gunmen from Kataib Hezbollah shelled the Iraqi government offices in Baghdad before dawn.")
-        let ds = try shippedCatalog().load("actor-role").classify(passage, options: options)
-        let d = try decision(ds, "iraqi-government")
-        XCTAssertEqual(d.label, "target")
-        XCTAssertTrue(d.evidence.contains { $0.source == "feature:slot:state|obj:agent-verb" }, "\(d.evidence.map(\.source))")
+        // The clause slot is also a feature paired with the actor's type: a militia as the
+        // subject of an act, a state after a place preposition.
+        let ds = try rolesWithAllEvidence("Asaib Ahl al-Haq fighters stormed a television station in Baghdad on Sunday night.")
+        let militia = try decision(ds, "asaib-ahl-al-haq")
+        XCTAssertEqual(militia.label, "agent")
+        XCTAssertTrue(hasEvidence(militia, "feature:slot:militia|subj-active:agent-verb"), "\(militia.evidence.map(\.source))")
+        let place = try decision(ds, "iraqi-government")
+        XCTAssertEqual(place.label, "mention")
+        XCTAssertTrue(hasEvidence(place, "feature:slot:in state|prep"), "\(place.evidence.map(\.source))")
+    }
+
+    func testAdjacentWordIsAFeatureOfItsOwn() throws {
+        // Beside the window's words by side, the word right next to the mention counts alone.
+        let ds = try rolesWithAllEvidence("Kataib Hezbollah fired rockets at a base near Erbil airport.")
+        let agent = try decision(ds, "kataib-hezbollah")
+        XCTAssertEqual(agent.label, "agent")
+        XCTAssertTrue(hasEvidence(agent, "feature:ctx:fired R1"), "\(agent.evidence.map(\.source))")
+        let place = try decision(ds, "krg")
+        XCTAssertEqual(place.label, "mention")
+        XCTAssertTrue(hasEvidence(place, "feature:ctx:near L1"), "\(place.evidence.map(\.source))")
     }
 
     func testPartiesToTalksAreNotMediators() throws {
