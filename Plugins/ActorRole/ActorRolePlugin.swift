@@ -155,6 +155,12 @@ public struct ActorRolePlugin: ClassifierPlugin {
         }
         bag.literal(shape, "sentence-actors:\(min(inSentence, 3))")
         if first { bag.literal(shape, "first-in-sentence") }
+        // The passage's kind: a report of events (wire: many cues, third person) annotates more
+        // of its actors than a comment in the first person; the first sentence carries the news.
+        bag.literal(shape, "passage-events:\(min(reading.eventCount, 3))")
+        bag.literal(shape, "passage-actors:\(min(ms.count, 4))")
+        if reading.firstPerson { bag.literal(shape, "first-person") }
+        if sentence == 0 { bag.literal(shape, "first-sentence") }
         // The clause slot it fills.
         let s = reading.slot(p, mentions: ms, n)
         slotFeatures(p, s, reading, &bag)

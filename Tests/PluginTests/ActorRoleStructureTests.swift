@@ -109,6 +109,16 @@ final class ActorRoleStructureTests: XCTestCase {
         XCTAssertTrue(hasEvidence(place, "feature:ctx:near L1"), "\(place.evidence.map(\.source))")
     }
 
+    func testACommentInTheFirstPersonLeavesItsActorsMentioned() throws {
+        // No act of the guide and the author's own voice: the passage's kind speaks for `mention`.
+        let ds = try rolesWithAllEvidence("We grew up under the Baath and we know what a militia state looks like; the Hashd in our town is no different.")
+        for actor in ["baath", "pmf"] {
+            let d = try decision(ds, actor)
+            XCTAssertEqual(d.label, "mention")
+            XCTAssertTrue(hasEvidence(d, "feature:shape:first-person") && hasEvidence(d, "feature:shape:passage-events:0"), "\(d.evidence.map(\.source))")
+        }
+    }
+
     func testPartiesToTalksAreNotMediators() throws {
         let ds = try roles("Qatar hosted talks between the Sadrists and the Coordination Framework in Doha.")
         for actor in ["sadrists", "coordination-framework"] {
