@@ -46,6 +46,10 @@ struct ClauseReading {
     let hits: [Lexicon.Hit]
     /// Mention index covering each token, or -1.
     let mentionAt: [Int]
+    /// Lexicon cues of an event (act, sponsorship, mediation) in the passage.
+    let eventCount: Int
+    /// The author speaks in the first person (we, our, I, my) outside quotations.
+    let firstPerson: Bool
 
     /// `entryCues`: each lexicon entry's cue (`ClauseReading.cues(lexicon)`, computed once per model).
     init(_ p: Passage, hits: [Lexicon.Hit], entryCues: [Cue], mentions: [Gazetteer.Mention]) {
@@ -72,6 +76,10 @@ struct ClauseReading {
         self.hitAt = hitAt
         self.hits = hits
         self.mentionAt = mentionAt
+        eventCount = hits.reduce(0) { $0 + (cues[$1.tokens.lowerBound].isEvent ? 1 : 0) }
+        firstPerson = p.tokens.indices.contains { i in
+            !p.tokens[i].flags.contains(.quoted) && (p.normEquals(i, "we") || p.normEquals(i, "our") || p.normEquals(i, "i") || p.normEquals(i, "my"))
+        }
     }
 
     /// The cue of every lexicon entry, by entry index (`.none` for categories the reading ignores).

@@ -11,6 +11,13 @@ final class ActorRoleStructureTests: XCTestCase {
         try shippedCatalog().load("actor-role").classify(analyzer.analyze(text), options: ClassifyOptions())
     }
 
+    /// Every feature that speaks for the decision, not just the top eight.
+    func rolesWithAllEvidence(_ text: String) throws -> [Decision] {
+        var options = ClassifyOptions()
+        options.maxEvidence = 80
+        return try shippedCatalog().load("actor-role").classify(analyzer.analyze(text), options: options)
+    }
+
     func decision(_ ds: [Decision], _ actor: String) throws -> Decision {
         try XCTUnwrap(ds.first { $0.subject == actor }, "no \(actor) in \(ds.map { "\($0.subject ?? "")=\($0.label)" })")
     }
@@ -42,6 +49,15 @@ final class ActorRoleStructureTests: XCTestCase {
         XCTAssertTrue(hasEvidence(d, "rule:followers of muqtada-al-sadr → sadrists"), "\(d.evidence)")
     }
 
+    func testFollowersOfATitledLeaderAreHisMovement() throws {
+        // A title between "of" and the name; "Shia" inside the phrase is no mention of its own.
+        let ds = try roles("Supporters of the Shia cleric Muqtada al-Sadr blocked the main road to the airport on Friday, demanding new elections.")
+        let d = try decision(ds, "sadrists")
+        XCTAssertEqual(d.mention, "Supporters of the Shia cleric Muqtada al-Sadr")
+        XCTAssertTrue(hasEvidence(d, "rule:followers of muqtada-al-sadr → sadrists"), "\(d.evidence)")
+        XCTAssertFalse(ds.contains { $0.subject == "shias" || $0.subject == "muqtada-al-sadr" }, "\(ds.map { $0.subject ?? "" })")
+    }
+
     // MARK: clause slots
 
     func testSubjectReachesPastARelativeClause() throws {
@@ -68,6 +84,39 @@ final class ActorRoleStructureTests: XCTestCase {
         let d = try decision(try roles("Saraya al-Salam fighters shelled the positions of Asaib Ahl al-Haq in Basra overnight."), "asaib-ahl-al-haq")
         XCTAssertEqual(d.label, "target")
         XCTAssertTrue(hasEvidence(d, "rule:shelled X → target"), "\(d.evidence)")
+    }
+
+    func testSlotIsReadWithTheKindOfActor() throws {
+        // The clause slot is also a feature paired with the actor's type: a militia as the
+        // subject of an act, a state after a place preposition.
+        let ds = try rolesWithAllEvidence("Asaib Ahl al-Haq fighters stormed a television station in Baghdad on Sunday night.")
+        let militia = try decision(ds, "asaib-ahl-al-haq")
+        XCTAssertEqual(militia.label, "agent")
+        XCTAssertTrue(hasEvidence(militia, "feature:slot:militia|subj-active:agent-verb"), "\(militia.evidence.map(\.source))")
+        let place = try decision(ds, "iraqi-government")
+        XCTAssertEqual(place.label, "mention")
+        XCTAssertTrue(hasEvidence(place, "feature:slot:in state|prep"), "\(place.evidence.map(\.source))")
+    }
+
+    func testAdjacentWordIsAFeatureOfItsOwn() throws {
+        // Beside the window's words by side, the word right next to the mention counts alone.
+        let ds = try rolesWithAllEvidence("Kataib Hezbollah fired rockets at a base near Erbil airport.")
+        let agent = try decision(ds, "kataib-hezbollah")
+        XCTAssertEqual(agent.label, "agent")
+        XCTAssertTrue(hasEvidence(agent, "feature:ctx:fired R1"), "\(agent.evidence.map(\.source))")
+        let place = try decision(ds, "krg")
+        XCTAssertEqual(place.label, "mention")
+        XCTAssertTrue(hasEvidence(place, "feature:ctx:near L1"), "\(place.evidence.map(\.source))")
+    }
+
+    func testACommentInTheFirstPersonLeavesItsActorsMentioned() throws {
+        // No act of the guide and the author's own voice: the passage's kind speaks for `mention`.
+        let ds = try rolesWithAllEvidence("We grew up under the Baath and we know what a militia state looks like; the Hashd in our town is no different.")
+        for actor in ["baath", "pmf"] {
+            let d = try decision(ds, actor)
+            XCTAssertEqual(d.label, "mention")
+            XCTAssertTrue(hasEvidence(d, "feature:shape:first-person") && hasEvidence(d, "feature:shape:passage-events:0"), "\(d.evidence.map(\.source))")
+        }
     }
 
     func testPartiesToTalksAreNotMediators() throws {
