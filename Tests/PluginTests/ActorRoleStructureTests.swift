@@ -90,23 +90,23 @@ final class ActorRoleStructureTests: XCTestCase {
         // The clause slot is also a feature paired with the actor's type: a militia as the
         // subject of an act, a state after a place preposition.
         let ds = try rolesWithAllEvidence("Asaib Ahl al-Haq fighters stormed a television station in Baghdad on Sunday night.")
-        let militia = try decision(ds, "asaib-ahl-al-haq")
-        XCTAssertEqual(militia.label, "agent")
-        XCTAssertTrue(hasEvidence(militia, "feature:slot:militia|subj-active:agent-verb"), "\(militia.evidence.map(\.source))")
-        let place = try decision(ds, "iraqi-government")
-        XCTAssertEqual(place.label, "mention")
-        XCTAssertTrue(hasEvidence(place, "feature:slot:in state|prep"), "\(place.evidence.map(\.source))")
+        try expect(ds, "asaib-ahl-al-haq", "agent", evidence: "feature:slot:militia|subj-active:agent-verb")
+        try expect(ds, "iraqi-government", "mention", evidence: "feature:slot:in state|prep")
     }
 
     func testAdjacentWordIsAFeatureOfItsOwn() throws {
         // Beside the window's words by side, the word right next to the mention counts alone.
         let ds = try rolesWithAllEvidence("Kataib Hezbollah fired rockets at a base near Erbil airport.")
-        let agent = try decision(ds, "kataib-hezbollah")
-        XCTAssertEqual(agent.label, "agent")
-        XCTAssertTrue(hasEvidence(agent, "feature:ctx:fired R1"), "\(agent.evidence.map(\.source))")
-        let place = try decision(ds, "krg")
-        XCTAssertEqual(place.label, "mention")
-        XCTAssertTrue(hasEvidence(place, "feature:ctx:near L1"), "\(place.evidence.map(\.source))")
+        try expect(ds, "kataib-hezbollah", "agent", evidence: "feature:ctx:fired R1")
+        try expect(ds, "krg", "mention", evidence: "feature:ctx:near L1")
+    }
+
+    /// The actor's decision has `label` and lists `evidence` among its sources.
+    private func expect(_ ds: [Decision], _ actor: String, _ label: String, evidence: String,
+                        file: StaticString = #filePath, line: UInt = #line) throws {
+        let d = try decision(ds, actor)
+        XCTAssertEqual(d.label, label, file: file, line: line)
+        XCTAssertTrue(hasEvidence(d, evidence), "\(d.evidence.map(\.source))", file: file, line: line)
     }
 
     func testACommentInTheFirstPersonLeavesItsActorsMentioned() throws {
