@@ -321,44 +321,56 @@ public struct NaiveBayes: Sendable {
         r.tokenIDs = []; r.rows = []; r.itemKeys = []; r.itemIDs = []
         defer { r.tokenIDs = tokenIDs; r.rows = rows; r.itemKeys = itemKeys; r.itemIDs = itemIDs }
         rows.removeAll(keepingCapacity: true)
-        rows.reserveCapacity(bag.items.count)
         let shared = sharedRows ?? []
+        let isShared = sharedRows != nil
         // A token is an atom of several items (its word, two bigrams, position tags): each token
         // and literal is looked up once (-3 = not looked up yet, -2 = not in the vocabulary).
+        // Rows go to a scratch buffer first and into `rows` in one copy: no append per row.
         withUnsafeTemporaryAllocation(of: Int32.self, capacity: bag.literals.count) { literalIDs in
+          withUnsafeTemporaryAllocation(of: Row.self, capacity: bag.items.count) { found in
             literalIDs.initialize(repeating: -3)
+            var count = 0
             tokenIDs.withUnsafeMutableBufferPointer { tokenIDs in
-                @inline(__always) func atom(_ x: Int32) -> Int32 {
-                    if x == -1 { return 0x0FFF_FFFF }
-                    if x >= 0 {
-                        let k = Int(x)
-                        if tokenIDs[k] == -3 { let id = vocabulary.lookup(passage, k); tokenIDs[k] = id < 0 ? -2 : id }
-                        return tokenIDs[k]
-                    }
-                    let k = Int(-2 - x)
-                    if literalIDs[k] == -3 { let id = vocabulary.lookup(bag.literals[k]); literalIDs[k] = id < 0 ? -2 : id }
-                    return literalIDs[k]
-                }
-                bag.items.withUnsafeBufferPointer { items in
-                    for n in items.indices {
-                        let a = atom(items[n].a)
-                        if a == -2 { continue }
-                        let b = atom(items[n].b)
-                        if b == -2 { continue }
-                        // The index entry of item n, unless the last bag looked up in this index
-                        // had the same feature at n (stance's targets share most of their bags).
-                        let key = NaiveBayes.key(items[n].kind, a, b)
-                        var u = itemIDs[n]
-                        if itemKeys[n] != key {
-                            u = featureIndex[key] ?? -1
-                            itemKeys[n] = key; itemIDs[n] = u
+              itemKeys.withUnsafeMutableBufferPointer { itemKeys in
+                itemIDs.withUnsafeMutableBufferPointer { itemIDs in
+                  shared.withUnsafeBufferPointer { shared in
+                    @inline(__always) func atom(_ x: Int32) -> Int32 {
+                        if x == -1 { return 0x0FFF_FFFF }
+                        if x >= 0 {
+                            let k = Int(x)
+                            if tokenIDs[k] == -3 { let id = vocabulary.lookup(passage, k); tokenIDs[k] = id < 0 ? -2 : id }
+                            return tokenIDs[k]
                         }
-                        if u < 0 { continue }
-                        let f = sharedRows == nil ? u : shared[Int(u)]
-                        if f >= 0 { rows.append((Int(f), items[n].value, n)) }
+                        let k = Int(-2 - x)
+                        if literalIDs[k] == -3 { let id = vocabulary.lookup(bag.literals[k]); literalIDs[k] = id < 0 ? -2 : id }
+                        return literalIDs[k]
                     }
+                    bag.items.withUnsafeBufferPointer { items in
+                        for n in items.indices {
+                            let a = atom(items[n].a)
+                            if a == -2 { continue }
+                            let b = atom(items[n].b)
+                            if b == -2 { continue }
+                            // The index entry of item n, unless the last bag looked up in this index
+                            // had the same feature at n (stance's targets share most of their bags).
+                            let key = NaiveBayes.key(items[n].kind, a, b)
+                            var u = itemIDs[n]
+                            if itemKeys[n] != key {
+                                u = featureIndex[key] ?? -1
+                                itemKeys[n] = key; itemIDs[n] = u
+                            }
+                            if u < 0 { continue }
+                            let f = isShared ? shared[Int(u)] : u
+                            if f >= 0 { found.initializeElement(at: count, to: (Int(f), items[n].value, n)); count += 1 }
+                        }
+                    }
+                  }
                 }
+              }
             }
+            rows.append(contentsOf: UnsafeBufferPointer(rebasing: found[..<count]))
+            found.baseAddress!.deinitialize(count: count)
+          }
         }
     }
 
@@ -386,9 +398,10 @@ public struct NaiveBayes: Sendable {
     /// The learned score of each class: naive Bayes' joint log-likelihood, mixed with the
     /// logistic layer's log-probabilities when there is one (`naiveBayesOnly` leaves it out).
     public func modelScores(rows: [Row], naiveBayesOnly: Bool = false) -> [Double] {
-        let jll = jointLogLikelihood(rows: rows)
-        guard let lr = logistic, !naiveBayesOnly else { return jll }
-        return zip(jll, lr.logProbabilities(rows: rows)).map { (1 - lr.mix) * $0 + lr.mix * $1 }
+        var scores = jointLogLikelihood(rows: rows)
+        guard let lr = logistic, !naiveBayesOnly else { return scores }
+        lr.mix(into: &scores, rows: rows)
+        return scores
     }
 
     /// `predict(rows:).logJoint` alone (the combiner makes its own probabilities).
