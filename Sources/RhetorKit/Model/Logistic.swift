@@ -60,14 +60,21 @@ public struct LogisticLayer: Sendable {
                     for c in 0..<n { z[c] += r.value * w[base + c] }
                 }
             }
-            // As `max()` and `reduce` in `logProbabilities`.
-            var top = z[0]
-            for c in 1..<n where top < z[c] { top = z[c] }
-            var sum = 0.0
-            for c in 0..<n { sum = sum + exp(z[c] - top) }
-            let logSum = top + log(sum)
-            for c in 0..<n { s[c] = (1 - mix) * s[c] + mix * (z[c] - logSum) }
+            mix(into: &s, logits: UnsafeBufferPointer(z))
         }
+    }
+
+    /// The tail of `mix(into:rows:)`, from the layer's summed logits `z`.
+    func mix(into s: inout [Double], logits z: UnsafeBufferPointer<Double>) {
+        let n = classes
+        guard n > 0 else { return }
+        // As `max()` and `reduce` in `logProbabilities`.
+        var top = z[0]
+        for c in 1..<n where top < z[c] { top = z[c] }
+        var sum = 0.0
+        for c in 0..<n { sum = sum + exp(z[c] - top) }
+        let logSum = top + log(sum)
+        for c in 0..<n { s[c] = (1 - mix) * s[c] + mix * (z[c] - logSum) }
     }
 
     /// Weight of feature f for class c in the logistic model.

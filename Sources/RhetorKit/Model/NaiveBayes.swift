@@ -398,9 +398,38 @@ public struct NaiveBayes: Sendable {
     /// The learned score of each class: naive Bayes' joint log-likelihood, mixed with the
     /// logistic layer's log-probabilities when there is one (`naiveBayesOnly` leaves it out).
     public func modelScores(rows: [Row], naiveBayesOnly: Bool = false) -> [Double] {
-        var scores = jointLogLikelihood(rows: rows)
-        guard let lr = logistic, !naiveBayesOnly else { return scores }
-        lr.mix(into: &scores, rows: rows)
+        guard let lr = logistic, !naiveBayesOnly else { return jointLogLikelihood(rows: rows) }
+        let n = classes.count
+        guard lr.classes == n else {
+            var scores = jointLogLikelihood(rows: rows)
+            lr.mix(into: &scores, rows: rows)
+            return scores
+        }
+        // Both models in one pass over the rows, each sum in the same order as apart.
+        var scores = (0..<n).map { variant == .multinomial ? logPrior($0) : 0 }
+        let multinomial = variant == .multinomial
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: n) { z in
+            _ = z.initialize(fromContentsOf: lr.bias)
+            logNumerator.withUnsafeBufferPointer { num in
+                logDenominator.withUnsafeBufferPointer { den in
+                    lr.weights.withUnsafeBufferPointer { lw in
+                        scores.withUnsafeMutableBufferPointer { j in
+                            for r in rows {
+                                let base = r.f * n
+                                for c in 0..<n {
+                                    let w = num[base + c] - den[c]
+                                    j[c] += r.value * (multinomial ? w : -w)
+                                }
+                                // Features the layer was not fitted on (learnt later) have no weight.
+                                guard base < lw.count else { continue }
+                                for c in 0..<n { z[c] += r.value * lw[base + c] }
+                            }
+                        }
+                    }
+                }
+            }
+            lr.mix(into: &scores, logits: UnsafeBufferPointer(z))
+        }
         return scores
     }
 
