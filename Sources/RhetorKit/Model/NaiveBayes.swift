@@ -467,34 +467,48 @@ public struct NaiveBayes: Sendable {
     /// is left out: it would be the same evidence twice.
     public func topContributions(rows: [Row], bag: FeatureBag, label: Int, other: Int, k: Int) -> [(item: Int, weight: Double)] {
         guard k > 0 else { return [] }
-        var top: [(item: Int, weight: Double, f: Int)] = []
-        top.reserveCapacity(k + 1)
         let n = classes.count
         let sign: Double = variant == .multinomial ? 1 : -1
-        logNumerator.withUnsafeBufferPointer { num in
-            bag.items.withUnsafeBufferPointer { items in
-                for r in rows {
-                    // value × (weight(f, label) − weight(f, other)), the denominators as `weight` has them.
-                    var w = r.value * (sign * (num[r.f * n + label] - logDenominator[label]) - sign * (num[r.f * n + other] - logDenominator[other]))
-                    // With a logistic layer, a feature's pull is its share of the mixed score.
-                    if let lr = logistic { w = (1 - lr.mix) * w + lr.mix * r.value * (lr.weight(r.f, label) - lr.weight(r.f, other)) }
-                    if top.count == k, !(w > top[k - 1].weight) { continue }
-                    var pos = top.count
-                    while pos > 0, top[pos - 1].weight < w { pos -= 1 }
-                    // A repeat has the same weight, so it sits among the equal weights just before `pos`.
-                    var q = pos
-                    var repeated = false
-                    while q > 0, top[q - 1].weight == w {
-                        q -= 1
-                        if top[q].f == r.f && items[top[q].item].span == items[r.item].span { repeated = true; break }
+        let denLabel = logDenominator[label], denOther = logDenominator[other]
+        let lr = logistic
+        let mix = lr?.mix ?? 0, lc = lr?.classes ?? 0
+        // The best k so far, in a scratch buffer (shifted by hand: no array insert per row).
+        return withUnsafeTemporaryAllocation(of: (item: Int, weight: Double, f: Int).self, capacity: k + 1) { top in
+            var count = 0
+            logNumerator.withUnsafeBufferPointer { num in
+              (lr?.weights ?? []).withUnsafeBufferPointer { lw in
+                bag.items.withUnsafeBufferPointer { items in
+                    for r in rows {
+                        // value × (weight(f, label) − weight(f, other)), the denominators as `weight` has them.
+                        var w = r.value * (sign * (num[r.f * n + label] - denLabel) - sign * (num[r.f * n + other] - denOther))
+                        // With a logistic layer, a feature's pull is its share of the mixed score
+                        // (`LogisticLayer.weight`: 0 for a feature it was not fitted on).
+                        if lr != nil {
+                            let fitted = r.f * lc < lw.count
+                            let wl = fitted ? lw[r.f * lc + label] : 0, wo = fitted ? lw[r.f * lc + other] : 0
+                            w = (1 - mix) * w + mix * r.value * (wl - wo)
+                        }
+                        if count == k, !(w > top[k - 1].weight) { continue }
+                        var pos = count
+                        while pos > 0, top[pos - 1].weight < w { pos -= 1 }
+                        // A repeat has the same weight, so it sits among the equal weights just before `pos`.
+                        var q = pos
+                        var repeated = false
+                        while q > 0, top[q - 1].weight == w {
+                            q -= 1
+                            if top[q].f == r.f && items[top[q].item].span == items[r.item].span { repeated = true; break }
+                        }
+                        if repeated { continue }
+                        var j = count
+                        while j > pos { top[j] = top[j - 1]; j -= 1 }
+                        top[pos] = (r.item, w, r.f)
+                        if count < k { count += 1 }
                     }
-                    if repeated { continue }
-                    top.insert((r.item, w, r.f), at: pos)
-                    if top.count > k { top.removeLast() }
                 }
+              }
             }
+            return (0..<count).map { (top[$0].item, top[$0].weight) }
         }
-        return top.map { ($0.item, $0.weight) }
     }
 
     /// Features that most favour each class over the rest (data, not printing).
