@@ -254,19 +254,25 @@ public struct NaiveBayes: Sendable {
         let smallLogs = (0..<NaiveBayes.smallCounts).map { log(Double($0) + alpha) }
         let n = classes.count
         let multinomial = variant == .multinomial
+        let smoothing = alpha
         counts.withUnsafeBufferPointer { counts in
             featureTotals.withUnsafeBufferPointer { totals in
                 logNumerator.withUnsafeMutableBufferPointer { num in
                     smallLogs.withUnsafeBufferPointer { smallLogs in
-                        for f in 0..<totals.count {
-                            for c in 0..<n {
-                                let x = multinomial ? counts[f * n + c] : totals[f] - counts[f * n + c]
-                                if x >= 0, x < Double(NaiveBayes.smallCounts), Double(Int(x)) == x {
-                                    num[f * n + c] = smallLogs[Int(x)]
-                                } else {
-                                    num[f * n + c] = log(x + alpha)
-                                }
+                        @inline(__always) func logCount(_ x: Double) -> Double {
+                            if x >= 0, x < Double(NaiveBayes.smallCounts) {
+                                let k = Int(x)
+                                if Double(k) == x { return smallLogs[k] }
                             }
+                            return log(x + smoothing)
+                        }
+                        // Multinomial numerators are the counts' own: one flat pass.
+                        if multinomial {
+                            for i in 0..<counts.count { num[i] = logCount(counts[i]) }
+                            return
+                        }
+                        for f in 0..<totals.count {
+                            for c in 0..<n { num[f * n + c] = logCount(totals[f] - counts[f * n + c]) }
                         }
                     }
                 }
