@@ -115,6 +115,8 @@ public struct StancePlugin: ClassifierPlugin {
         // One bag for every target: the passage's features, then the target's own after them.
         var bag = ctx.base
         let shared = (items: bag.items.count, literals: bag.literals.count)
+        // That part is the same in every target's bag: the resolver looks its items up once.
+        resolver.stablePrefix = shared.items
         for (target, nb) in classifiers {
             bag.items.removeSubrange(shared.items...)
             bag.literals.removeSubrange(shared.literals...)

@@ -322,6 +322,9 @@ public struct NaiveBayes: Sendable {
     /// this one's vocabulary.
     public func resolve(_ bag: FeatureBag, passage: Passage, into r: FeatureResolver) {
         r.prepare(passage, vocabulary: vocabulary.storageKey, index: featureIndex.storageKey, items: bag.items.count)
+        // Items the caller vouches are the last bag's, whose index entries are all still here.
+        let trusted = min(r.stablePrefix, r.validItems, bag.items.count)
+        r.validItems = bag.items.count
         // Worked on outside the class (no exclusivity check per access), then handed back.
         var tokenIDs = r.tokenIDs, rows = r.rows, itemKeys = r.itemKeys, itemIDs = r.itemIDs
         r.tokenIDs = []; r.rows = []; r.itemKeys = []; r.itemIDs = []
@@ -352,11 +355,18 @@ public struct NaiveBayes: Sendable {
                         return literalIDs[k]
                     }
                     bag.items.withUnsafeBufferPointer { items in
-                        for n in items.indices {
+                        for n in 0..<trusted {
+                            let u = itemIDs[n]
+                            if u < 0 { continue }
+                            let f = isShared ? shared[Int(u)] : u
+                            if f >= 0 { found.initializeElement(at: count, to: (Int(f), items[n].value, n)); count += 1 }
+                        }
+                        for n in trusted..<items.count {
+                            // An item with a word the model lacks has no entry (and none cached).
                             let a = atom(items[n].a)
-                            if a == -2 { continue }
+                            if a == -2 { itemKeys[n] = .max; itemIDs[n] = -1; continue }
                             let b = atom(items[n].b)
-                            if b == -2 { continue }
+                            if b == -2 { itemKeys[n] = .max; itemIDs[n] = -1; continue }
                             // The index entry of item n, unless the last bag looked up in this index
                             // had the same feature at n (stance's targets share most of their bags).
                             let key = NaiveBayes.key(items[n].kind, a, b)
@@ -706,6 +716,12 @@ public final class FeatureResolver {
     /// before use, so any bag can reuse them).
     var itemKeys: [UInt64] = []
     var itemIDs: [Int32] = []
+    /// How many leading entries of `itemKeys` / `itemIDs` hold the last bag's items.
+    var validItems = 0
+    /// How many leading items of each bag resolved next are the same (the same atoms, values
+    /// and literals) as the last bag's: their index entries are reused without looking again.
+    /// A caller sharing the start of its bags (stance's targets) sets it; 0 trusts nothing.
+    public var stablePrefix = 0
     public internal(set) var rows: [NaiveBayes.Row] = []
 
     public init() {}
@@ -724,6 +740,7 @@ public final class FeatureResolver {
             indexKey = index
             itemKeys.removeAll(keepingCapacity: true)
             itemIDs.removeAll(keepingCapacity: true)
+            validItems = 0
         }
         // No key is UInt64.max (see FeatureMap): new entries never match.
         if itemKeys.count < items {
