@@ -61,6 +61,8 @@ public struct ActorRolePlugin: ClassifierPlugin {
     private var nb: NaiveBayes
     private let gazetteer: Gazetteer
     private let entryCues: [ClauseReading.Cue]
+    /// The cue feature names of the lexicon's entries (see `cueNames(_:)`).
+    private let cueNames: [String]
 
     public init(model: PluginModel) throws {
         guard let nb = model.classifier("role") else { throw RhetorError.input("actor-role model has no [nb role]; rebuild it with `rhetor train actor-role`") }
@@ -68,6 +70,13 @@ public struct ActorRolePlugin: ClassifierPlugin {
         self.nb = nb
         gazetteer = try Gazetteer.shared(rows: model.table("gazetteer"))
         entryCues = ClauseReading.cues(model.lexicon)
+        cueNames = ActorRolePlugin.cueNames(model.lexicon)
+    }
+
+    /// Each lexicon entry's cue feature, by side and distance (`category:L:near`, `:L:far`,
+    /// `:R:near`, `:R:far`, four per entry): named once, not per hit and mention.
+    static func cueNames(_ lexicon: Lexicon) -> [String] {
+        lexicon.entries.flatMap { e in ["L:near", "L:far", "R:near", "R:far"].map { e.category + ":" + $0 } }
     }
 
     public var knownActors: [String] { gazetteer.actors.map(\.id) }
@@ -109,7 +118,7 @@ public struct ActorRolePlugin: ClassifierPlugin {
 
     /// Context features of one mention, and the structural votes.
     static func features(_ p: Passage, mentions ms: [Gazetteer.Mention], _ n: Int, reading: ClauseReading, hits: [Lexicon.Hit],
-                         lexicon: Lexicon, gazetteer: Gazetteer) -> (FeatureBag, [Vote]) {
+                         lexicon: Lexicon, cueNames: [String], gazetteer: Gazetteer) -> (FeatureBag, [Vote]) {
         var bag = FeatureBag()
         var votes: [Vote] = []
         let m = ms[n]
@@ -180,11 +189,11 @@ public struct ActorRolePlugin: ClassifierPlugin {
         for h in hits where toks[h.tokens.lowerBound].sentence == sentence && !h.tokens.overlaps(m.tokens) {
             let isLeft = h.tokens.upperBound < m.tokens.lowerBound
             let distance = isLeft ? m.tokens.lowerBound - h.tokens.upperBound : h.tokens.lowerBound - m.tokens.upperBound
-            let near = distance <= 3 ? "near" : "far"
+            let side = (isLeft ? 0 : 2) + (distance <= 3 ? 0 : 1)
             for e in h.entries {
                 let entry = lexicon.entries[e]
                 let cat = entry.category
-                bag.literal(cue, "\(cat):\(isLeft ? "L" : "R"):\(near)", span: h.tokens)
+                bag.literal(cue, cueNames[e * 4 + side], span: h.tokens)
                 // Phrase rules, as votes (verbs vote through the clause slot).
                 let adjacent = distance == 1
                 switch cat {
@@ -262,7 +271,7 @@ public struct ActorRolePlugin: ClassifierPlugin {
         let ms = found.map(\.mention)
         let reading = ClauseReading(passage, hits: hits, entryCues: entryCues, mentions: ms)
         for (n, (m, resolved)) in found.enumerated() {
-            let (bag, votes) = ActorRolePlugin.features(passage, mentions: ms, n, reading: reading, hits: hits, lexicon: model.lexicon, gazetteer: gazetteer)
+            let (bag, votes) = ActorRolePlugin.features(passage, mentions: ms, n, reading: reading, hits: hits, lexicon: model.lexicon, cueNames: cueNames, gazetteer: gazetteer)
             var d = Combiner.decide(nb: nb, bag: bag, passage: passage, votes: votes, lexiconScale: ActorRolePlugin.lexiconScale,
                                     mode: options.mode, maxEvidence: options.maxEvidence, subject: m.actor, resolver: resolver)
             // ANNOTATION.md's convention: `X-backed`, `X-supplied`… make X a sponsor, whatever the model says.
@@ -308,7 +317,7 @@ public struct ActorRolePlugin: ClassifierPlugin {
         let ms = ActorRolePlugin.mentions(passage, gazetteer).map(\.mention)
         guard let n = ms.firstIndex(where: { $0.actor == actor }) else { throw RhetorError.usage("no mention of '\(actor)' in the last passage") }
         let reading = ClauseReading(passage, hits: hits, entryCues: entryCues, mentions: ms)
-        nb.add(ActorRolePlugin.features(passage, mentions: ms, n, reading: reading, hits: hits, lexicon: model.lexicon, gazetteer: gazetteer).0, passage: passage, label: c)
+        nb.add(ActorRolePlugin.features(passage, mentions: ms, n, reading: reading, hits: hits, lexicon: model.lexicon, cueNames: cueNames, gazetteer: gazetteer).0, passage: passage, label: c)
         model.setClassifier("role", nb)
     }
 
@@ -319,6 +328,7 @@ public struct ActorRolePlugin: ClassifierPlugin {
         model.tables.append(("gazetteer", options.gazetteer.rows))
         let gazetteer = options.gazetteer
         let entryCues = ClauseReading.cues(lexicon)
+        let cueNames = ActorRolePlugin.cueNames(lexicon)
         let analyzer = Analyzer()
         // Each annotated passage's mentions with their features and gold roles (a mention of an
         // actor annotated elsewhere in the passage has none), extracted once for both fits.
@@ -329,7 +339,7 @@ public struct ActorRolePlugin: ClassifierPlugin {
             let ms = mentions(p, gazetteer).map(\.mention)
             let reading = ClauseReading(p, hits: hits, entryCues: entryCues, mentions: ms)
             for (n, labels) in RoleAlignment.align(ms.map { ($0.actor, $0.start..<$0.end) }, gold: r.actors, text: r.text).enumerated() where !labels.isEmpty {
-                mentionsSeen.append((p, features(p, mentions: ms, n, reading: reading, hits: hits, lexicon: lexicon, gazetteer: gazetteer).0, labels))
+                mentionsSeen.append((p, features(p, mentions: ms, n, reading: reading, hits: hits, lexicon: lexicon, cueNames: cueNames, gazetteer: gazetteer).0, labels))
             }
         }
         var nb = NaiveBayes(classes: roles, kinds: kinds, alpha: options.alpha ?? defaultAlpha, variant: .complement)

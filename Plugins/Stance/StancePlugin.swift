@@ -113,12 +113,23 @@ public struct StancePlugin: ClassifierPlugin {
         let ctx = Context(passage, finder: finder, lexicon: cues)
         let resolver = FeatureResolver()
         var out: [Decision] = []
+        // One bag for every target: the passage's features, then the target's own after them.
+        var bag = ctx.base
+        let shared = (items: bag.items.count, literals: bag.literals.count)
+        // That part is the same in every target's bag: the resolver looks its items up once.
+        resolver.stablePrefix = shared.items
         for (target, nb) in classifiers {
-            let (bag, votes) = StancePlugin.features(ctx, target: target)
+            bag.items.removeSubrange(shared.items...)
+            bag.literals.removeSubrange(shared.literals...)
+            // Votes score without their sources; those are written only for a decision kept.
+            let votes = StancePlugin.addFeatures(ctx, target: target, to: &bag, sourced: false)
             let d = Combiner.decide(nb: nb, bag: bag, passage: passage, votes: votes, lexiconScale: StancePlugin.lexiconScale,
                                     mode: options.mode, maxEvidence: options.maxEvidence, subject: target,
-                                    noEvidenceFor: options.allTargets ? nil : "none", resolver: resolver)
-            if d.label != "none" || options.allTargets { out.append(d) }
+                                    dropping: options.allTargets ? nil : "none", resolver: resolver) {
+                var scratch = FeatureBag()
+                return StancePlugin.addFeatures(ctx, target: target, to: &scratch, sourced: true)
+            }
+            if let d { out.append(d) }
         }
         return out
     }
@@ -193,35 +204,57 @@ public struct StancePlugin: ClassifierPlugin {
             self.cues = cues
         }
 
-        /// A cue's signed weight toward `target` (+ favor, − against), the reasons it was scaled
-        /// (the first names the literal feature), or nil when it does not bear on the target.
-        private func weigh(_ c: Cue, _ target: String, _ ms: [ClosedRange<Int>]) -> (signed: Double, why: [String])? {
+        /// Why a cue's weight was scaled, as bits in the order they are named (`reasonNames`).
+        typealias Reasons = UInt8
+        static let nearTarget: Reasons = 1, sameSentence: Reasons = 2, quotedCue: Reasons = 4, reportedCue: Reasons = 8,
+                   distancedCue: Reasons = 16, negatedCue: Reasons = 32
+        static let reasonNames = ["near", "same sentence", "quoted", "reported", "distanced", "negated"]
+        /// The literal feature of a cue: its polarity, then its first reason's first word.
+        static let literalNames = [true, false].map { favor in
+            ([""] + reasonNames).map { (favor ? "favor" : "against") + ($0.isEmpty ? "" : ":" + $0.split(separator: " ")[0]) }
+        }
+
+        /// A cue's signed weight toward `target` (+ favor, − against) and the reasons it was
+        /// scaled, or nil when it does not bear on the target. No strings: most are never shown.
+        private func weigh(_ c: Cue, _ target: String, _ ms: [ClosedRange<Int>]) -> (signed: Double, why: Reasons)? {
             var w = c.entry.weight
-            var why: [String] = []
+            var why: Reasons = 0
             if let t = c.target {
                 guard t == target else { return nil }
             } else {
                 // A generic cue applies to a target mentioned near it, or (less) in its sentence.
                 let near = ms.contains { abs($0.lowerBound - c.tokens.lowerBound) <= StancePlugin.nearWindow || abs($0.upperBound - c.tokens.upperBound) <= StancePlugin.nearWindow }
                 let sameSentence = ms.contains { passage.tokens[$0.lowerBound].sentence == c.sentence }
-                if near { why.append("near \(target)") } else if sameSentence { w *= StancePlugin.sameSentenceFactor; why.append("same sentence") } else { return nil }
+                if near { why |= Context.nearTarget } else if sameSentence { w *= StancePlugin.sameSentenceFactor; why |= Context.sameSentence } else { return nil }
             }
-            if c.quoted { w *= StancePlugin.quotedFactor; why.append("quoted") }
-            else if c.reported { w *= StancePlugin.reportedFactor; why.append("reported") }
-            if c.distanced { w *= StancePlugin.distanceFactor; why.append("distanced") }
-            if c.negated { w *= StancePlugin.negationFactor; why.append("negated") }
+            if c.quoted { w *= StancePlugin.quotedFactor; why |= Context.quotedCue }
+            else if c.reported { w *= StancePlugin.reportedFactor; why |= Context.reportedCue }
+            if c.distanced { w *= StancePlugin.distanceFactor; why |= Context.distancedCue }
+            if c.negated { w *= StancePlugin.negationFactor; why |= Context.negatedCue }
             return (c.favor ? w : -w, why)
         }
 
-        /// Votes of the cues toward `target`, each with its feature in `bag`.
-        func polarVotes(_ target: String, bag: inout FeatureBag) -> [Vote] {
+        /// The reasons as the vote's source lists them.
+        private static func describe(_ why: Reasons, target: String) -> [String] {
+            reasonNames.indices.filter { why & (1 << $0) != 0 }.map { $0 == 0 ? "near \(target)" : reasonNames[$0] }
+        }
+
+        /// Votes of the cues toward `target`, each with its feature in `bag`; `sourced`: with
+        /// their sources (else empty).
+        func polarVotes(_ target: String, bag: inout FeatureBag, sourced: Bool = true) -> [Vote] {
             let ms = mentions[target] ?? []
             var votes: [Vote] = []
             for c in cues {
                 guard let (signed, why) = weigh(c, target, ms) else { continue }
-                bag.literal(StancePlugin.nearLexicon, (signed >= 0 ? "favor" : "against") + (why.first.map { ":" + $0.split(separator: " ")[0] } ?? ""), span: c.tokens)
-                let note = why.isEmpty ? "" : ", " + why.joined(separator: ", ")
-                votes.append(Vote(label: signed >= 0 ? 0 : 1, weight: abs(signed), tokens: c.tokens, source: "lexicon:\(c.entry.text) (\(c.entry.category)\(note))"))
+                let first = why == 0 ? 0 : why.trailingZeroBitCount + 1
+                bag.literal(StancePlugin.nearLexicon, Context.literalNames[signed >= 0 ? 0 : 1][first], span: c.tokens)
+                var source = ""
+                if sourced {
+                    let reasons = Context.describe(why, target: target)
+                    let note = reasons.isEmpty ? "" : ", " + reasons.joined(separator: ", ")
+                    source = "lexicon:\(c.entry.text) (\(c.entry.category)\(note))"
+                }
+                votes.append(Vote(label: signed >= 0 ? 0 : 1, weight: abs(signed), tokens: c.tokens, source: source))
             }
             return votes
         }
@@ -240,13 +273,20 @@ public struct StancePlugin: ClassifierPlugin {
 
     static func features(_ ctx: Context, target: String) -> (bag: FeatureBag, votes: [Vote]) {
         var bag = ctx.base
+        let votes = addFeatures(ctx, target: target, to: &bag, sourced: true)
+        return (bag, votes)
+    }
+
+    /// Adds the target's own features to `bag` (which holds the passage's) and returns its
+    /// votes; `sourced`: with their sources (else empty, for scoring alone).
+    static func addFeatures(_ ctx: Context, target: String, to bag: inout FeatureBag, sourced: Bool) -> [Vote] {
         let p = ctx.passage
         let ms = ctx.mentions[target] ?? []
         // A cue that names its target ("the so-called resistance") refers to it as a mention does.
         let cued = ms.isEmpty && ctx.cues.contains { $0.target.map { $0 == target } ?? false }
         bag.literal(targetMention, !ms.isEmpty ? "mentioned" : cued ? "cued" : "absent")
         for i in nearWords(p, ms, window: featureWindow) { bag.token(nearWord, i) }
-        var votes = ctx.polarVotes(target, bag: &bag)
+        var votes = ctx.polarVotes(target, bag: &bag, sourced: sourced)
         // Indirect stance: cues toward an ally pass on; toward an opponent pass on reversed.
         for (a, b, relation) in alliances where a == target || b == target {
             let other = a == target ? b : a
@@ -256,12 +296,12 @@ public struct StancePlugin: ClassifierPlugin {
             let signed = net * relation * indirectFactor
             bag.literal(indirect, signed > 0 ? "favor" : "against")
             votes.append(Vote(label: signed > 0 ? 0 : 1, weight: abs(signed), tokens: nil,
-                              source: "rule:indirect (\(relation > 0 ? "ally" : "opponent") \(other), net \(fixed(net, 2)))"))
+                              source: sourced ? "rule:indirect (\(relation > 0 ? "ally" : "opponent") \(other), net \(fixed(net, 2)))" : ""))
         }
         if ms.isEmpty && votes.isEmpty {
             votes.append(Vote(label: 2, weight: absentWeight, tokens: nil, source: "rule:target not mentioned"))
         }
-        return (bag, votes)
+        return votes
     }
 
     /// Word tokens within `window` of any of the mentions (outside them, not quoted), each once.

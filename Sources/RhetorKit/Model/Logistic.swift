@@ -46,6 +46,37 @@ public struct LogisticLayer: Sendable {
         return z.map { $0 - logSum }
     }
 
+    /// `(1 − mix) × s + mix × logProbabilities(rows:)`, into `s`: the same arithmetic, without
+    /// the intermediate arrays (this runs for every decision).
+    func mix(into s: inout [Double], rows: [NaiveBayes.Row]) {
+        let n = classes
+        guard n > 0 else { return }
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: n) { z in
+            _ = z.initialize(fromContentsOf: bias)
+            weights.withUnsafeBufferPointer { w in
+                for r in rows {
+                    let base = r.f * n
+                    guard base < w.count else { continue }
+                    for c in 0..<n { z[c] += r.value * w[base + c] }
+                }
+            }
+            mix(into: &s, logits: UnsafeBufferPointer(z))
+        }
+    }
+
+    /// The tail of `mix(into:rows:)`, from the layer's summed logits `z`.
+    func mix(into s: inout [Double], logits z: UnsafeBufferPointer<Double>) {
+        let n = classes
+        guard n > 0 else { return }
+        // As `max()` and `reduce` in `logProbabilities`.
+        var top = z[0]
+        for c in 1..<n where top < z[c] { top = z[c] }
+        var sum = 0.0
+        for c in 0..<n { sum = sum + exp(z[c] - top) }
+        let logSum = top + log(sum)
+        for c in 0..<n { s[c] = (1 - mix) * s[c] + mix * (z[c] - logSum) }
+    }
+
     /// Weight of feature f for class c in the logistic model.
     @inline(__always) public func weight(_ f: Int, _ c: Int) -> Double { f * classes < weights.count ? weights[f * classes + c] : 0 }
 

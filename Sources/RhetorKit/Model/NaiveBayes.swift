@@ -254,19 +254,25 @@ public struct NaiveBayes: Sendable {
         let smallLogs = (0..<NaiveBayes.smallCounts).map { log(Double($0) + alpha) }
         let n = classes.count
         let multinomial = variant == .multinomial
+        let smoothing = alpha
         counts.withUnsafeBufferPointer { counts in
             featureTotals.withUnsafeBufferPointer { totals in
                 logNumerator.withUnsafeMutableBufferPointer { num in
                     smallLogs.withUnsafeBufferPointer { smallLogs in
-                        for f in 0..<totals.count {
-                            for c in 0..<n {
-                                let x = multinomial ? counts[f * n + c] : totals[f] - counts[f * n + c]
-                                if x >= 0, x < Double(NaiveBayes.smallCounts), Double(Int(x)) == x {
-                                    num[f * n + c] = smallLogs[Int(x)]
-                                } else {
-                                    num[f * n + c] = log(x + alpha)
-                                }
+                        @inline(__always) func logCount(_ x: Double) -> Double {
+                            if x >= 0, x < Double(NaiveBayes.smallCounts) {
+                                let k = Int(x)
+                                if Double(k) == x { return smallLogs[k] }
                             }
+                            return log(x + smoothing)
+                        }
+                        // Multinomial numerators are the counts' own: one flat pass.
+                        if multinomial {
+                            for i in 0..<counts.count { num[i] = logCount(counts[i]) }
+                            return
+                        }
+                        for f in 0..<totals.count {
+                            for c in 0..<n { num[f * n + c] = logCount(totals[f] - counts[f * n + c]) }
                         }
                     }
                 }
@@ -316,49 +322,71 @@ public struct NaiveBayes: Sendable {
     /// this one's vocabulary.
     public func resolve(_ bag: FeatureBag, passage: Passage, into r: FeatureResolver) {
         r.prepare(passage, vocabulary: vocabulary.storageKey, index: featureIndex.storageKey, items: bag.items.count)
+        // Items the caller vouches are the last bag's, whose index entries are all still here.
+        let trusted = min(r.stablePrefix, r.validItems, bag.items.count)
+        r.validItems = bag.items.count
         // Worked on outside the class (no exclusivity check per access), then handed back.
         var tokenIDs = r.tokenIDs, rows = r.rows, itemKeys = r.itemKeys, itemIDs = r.itemIDs
         r.tokenIDs = []; r.rows = []; r.itemKeys = []; r.itemIDs = []
         defer { r.tokenIDs = tokenIDs; r.rows = rows; r.itemKeys = itemKeys; r.itemIDs = itemIDs }
         rows.removeAll(keepingCapacity: true)
-        rows.reserveCapacity(bag.items.count)
         let shared = sharedRows ?? []
+        let isShared = sharedRows != nil
         // A token is an atom of several items (its word, two bigrams, position tags): each token
         // and literal is looked up once (-3 = not looked up yet, -2 = not in the vocabulary).
+        // Rows go to a scratch buffer first and into `rows` in one copy: no append per row.
         withUnsafeTemporaryAllocation(of: Int32.self, capacity: bag.literals.count) { literalIDs in
+          withUnsafeTemporaryAllocation(of: Row.self, capacity: bag.items.count) { found in
             literalIDs.initialize(repeating: -3)
+            var count = 0
             tokenIDs.withUnsafeMutableBufferPointer { tokenIDs in
-                @inline(__always) func atom(_ x: Int32) -> Int32 {
-                    if x == -1 { return 0x0FFF_FFFF }
-                    if x >= 0 {
-                        let k = Int(x)
-                        if tokenIDs[k] == -3 { let id = vocabulary.lookup(passage, k); tokenIDs[k] = id < 0 ? -2 : id }
-                        return tokenIDs[k]
-                    }
-                    let k = Int(-2 - x)
-                    if literalIDs[k] == -3 { let id = vocabulary.lookup(bag.literals[k]); literalIDs[k] = id < 0 ? -2 : id }
-                    return literalIDs[k]
-                }
-                bag.items.withUnsafeBufferPointer { items in
-                    for n in items.indices {
-                        let a = atom(items[n].a)
-                        if a == -2 { continue }
-                        let b = atom(items[n].b)
-                        if b == -2 { continue }
-                        // The index entry of item n, unless the last bag looked up in this index
-                        // had the same feature at n (stance's targets share most of their bags).
-                        let key = NaiveBayes.key(items[n].kind, a, b)
-                        var u = itemIDs[n]
-                        if itemKeys[n] != key {
-                            u = featureIndex[key] ?? -1
-                            itemKeys[n] = key; itemIDs[n] = u
+              itemKeys.withUnsafeMutableBufferPointer { itemKeys in
+                itemIDs.withUnsafeMutableBufferPointer { itemIDs in
+                  shared.withUnsafeBufferPointer { shared in
+                    @inline(__always) func atom(_ x: Int32) -> Int32 {
+                        if x == -1 { return 0x0FFF_FFFF }
+                        if x >= 0 {
+                            let k = Int(x)
+                            if tokenIDs[k] == -3 { let id = vocabulary.lookup(passage, k); tokenIDs[k] = id < 0 ? -2 : id }
+                            return tokenIDs[k]
                         }
-                        if u < 0 { continue }
-                        let f = sharedRows == nil ? u : shared[Int(u)]
-                        if f >= 0 { rows.append((Int(f), items[n].value, n)) }
+                        let k = Int(-2 - x)
+                        if literalIDs[k] == -3 { let id = vocabulary.lookup(bag.literals[k]); literalIDs[k] = id < 0 ? -2 : id }
+                        return literalIDs[k]
                     }
+                    bag.items.withUnsafeBufferPointer { items in
+                        for n in 0..<trusted {
+                            let u = itemIDs[n]
+                            if u < 0 { continue }
+                            let f = isShared ? shared[Int(u)] : u
+                            if f >= 0 { found.initializeElement(at: count, to: (Int(f), items[n].value, n)); count += 1 }
+                        }
+                        for n in trusted..<items.count {
+                            // An item with a word the model lacks has no entry (and none cached).
+                            let a = atom(items[n].a)
+                            if a == -2 { itemKeys[n] = .max; itemIDs[n] = -1; continue }
+                            let b = atom(items[n].b)
+                            if b == -2 { itemKeys[n] = .max; itemIDs[n] = -1; continue }
+                            // The index entry of item n, unless the last bag looked up in this index
+                            // had the same feature at n (stance's targets share most of their bags).
+                            let key = NaiveBayes.key(items[n].kind, a, b)
+                            var u = itemIDs[n]
+                            if itemKeys[n] != key {
+                                u = featureIndex[key] ?? -1
+                                itemKeys[n] = key; itemIDs[n] = u
+                            }
+                            if u < 0 { continue }
+                            let f = isShared ? shared[Int(u)] : u
+                            if f >= 0 { found.initializeElement(at: count, to: (Int(f), items[n].value, n)); count += 1 }
+                        }
+                    }
+                  }
                 }
+              }
             }
+            rows.append(contentsOf: UnsafeBufferPointer(rebasing: found[..<count]))
+            found.baseAddress!.deinitialize(count: count)
+          }
         }
     }
 
@@ -386,9 +414,39 @@ public struct NaiveBayes: Sendable {
     /// The learned score of each class: naive Bayes' joint log-likelihood, mixed with the
     /// logistic layer's log-probabilities when there is one (`naiveBayesOnly` leaves it out).
     public func modelScores(rows: [Row], naiveBayesOnly: Bool = false) -> [Double] {
-        let jll = jointLogLikelihood(rows: rows)
-        guard let lr = logistic, !naiveBayesOnly else { return jll }
-        return zip(jll, lr.logProbabilities(rows: rows)).map { (1 - lr.mix) * $0 + lr.mix * $1 }
+        guard let lr = logistic, !naiveBayesOnly else { return jointLogLikelihood(rows: rows) }
+        let n = classes.count
+        guard lr.classes == n else {
+            var scores = jointLogLikelihood(rows: rows)
+            lr.mix(into: &scores, rows: rows)
+            return scores
+        }
+        // Both models in one pass over the rows, each sum in the same order as apart.
+        var scores = (0..<n).map { variant == .multinomial ? logPrior($0) : 0 }
+        let multinomial = variant == .multinomial
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: n) { z in
+            _ = z.initialize(fromContentsOf: lr.bias)
+            logNumerator.withUnsafeBufferPointer { num in
+                logDenominator.withUnsafeBufferPointer { den in
+                    lr.weights.withUnsafeBufferPointer { lw in
+                        scores.withUnsafeMutableBufferPointer { j in
+                            for r in rows {
+                                let base = r.f * n
+                                for c in 0..<n {
+                                    let w = num[base + c] - den[c]
+                                    j[c] += r.value * (multinomial ? w : -w)
+                                }
+                                // Features the layer was not fitted on (learnt later) have no weight.
+                                guard base < lw.count else { continue }
+                                for c in 0..<n { z[c] += r.value * lw[base + c] }
+                            }
+                        }
+                    }
+                }
+            }
+            lr.mix(into: &scores, logits: UnsafeBufferPointer(z))
+        }
+        return scores
     }
 
     /// `predict(rows:).logJoint` alone (the combiner makes its own probabilities).
@@ -425,34 +483,48 @@ public struct NaiveBayes: Sendable {
     /// is left out: it would be the same evidence twice.
     public func topContributions(rows: [Row], bag: FeatureBag, label: Int, other: Int, k: Int) -> [(item: Int, weight: Double)] {
         guard k > 0 else { return [] }
-        var top: [(item: Int, weight: Double, f: Int)] = []
-        top.reserveCapacity(k + 1)
         let n = classes.count
         let sign: Double = variant == .multinomial ? 1 : -1
-        logNumerator.withUnsafeBufferPointer { num in
-            bag.items.withUnsafeBufferPointer { items in
-                for r in rows {
-                    // value × (weight(f, label) − weight(f, other)), the denominators as `weight` has them.
-                    var w = r.value * (sign * (num[r.f * n + label] - logDenominator[label]) - sign * (num[r.f * n + other] - logDenominator[other]))
-                    // With a logistic layer, a feature's pull is its share of the mixed score.
-                    if let lr = logistic { w = (1 - lr.mix) * w + lr.mix * r.value * (lr.weight(r.f, label) - lr.weight(r.f, other)) }
-                    if top.count == k, !(w > top[k - 1].weight) { continue }
-                    var pos = top.count
-                    while pos > 0, top[pos - 1].weight < w { pos -= 1 }
-                    // A repeat has the same weight, so it sits among the equal weights just before `pos`.
-                    var q = pos
-                    var repeated = false
-                    while q > 0, top[q - 1].weight == w {
-                        q -= 1
-                        if top[q].f == r.f && items[top[q].item].span == items[r.item].span { repeated = true; break }
+        let denLabel = logDenominator[label], denOther = logDenominator[other]
+        let lr = logistic
+        let mix = lr?.mix ?? 0, lc = lr?.classes ?? 0
+        // The best k so far, in a scratch buffer (shifted by hand: no array insert per row).
+        return withUnsafeTemporaryAllocation(of: (item: Int, weight: Double, f: Int).self, capacity: k + 1) { top in
+            var count = 0
+            logNumerator.withUnsafeBufferPointer { num in
+              (lr?.weights ?? []).withUnsafeBufferPointer { lw in
+                bag.items.withUnsafeBufferPointer { items in
+                    for r in rows {
+                        // value × (weight(f, label) − weight(f, other)), the denominators as `weight` has them.
+                        var w = r.value * (sign * (num[r.f * n + label] - denLabel) - sign * (num[r.f * n + other] - denOther))
+                        // With a logistic layer, a feature's pull is its share of the mixed score
+                        // (`LogisticLayer.weight`: 0 for a feature it was not fitted on).
+                        if lr != nil {
+                            let fitted = r.f * lc < lw.count
+                            let wl = fitted ? lw[r.f * lc + label] : 0, wo = fitted ? lw[r.f * lc + other] : 0
+                            w = (1 - mix) * w + mix * r.value * (wl - wo)
+                        }
+                        if count == k, !(w > top[k - 1].weight) { continue }
+                        var pos = count
+                        while pos > 0, top[pos - 1].weight < w { pos -= 1 }
+                        // A repeat has the same weight, so it sits among the equal weights just before `pos`.
+                        var q = pos
+                        var repeated = false
+                        while q > 0, top[q - 1].weight == w {
+                            q -= 1
+                            if top[q].f == r.f && items[top[q].item].span == items[r.item].span { repeated = true; break }
+                        }
+                        if repeated { continue }
+                        var j = count
+                        while j > pos { top[j] = top[j - 1]; j -= 1 }
+                        top[pos] = (r.item, w, r.f)
+                        if count < k { count += 1 }
                     }
-                    if repeated { continue }
-                    top.insert((r.item, w, r.f), at: pos)
-                    if top.count > k { top.removeLast() }
                 }
+              }
             }
+            return (0..<count).map { (top[$0].item, top[$0].weight) }
         }
-        return top.map { ($0.item, $0.weight) }
     }
 
     /// Features that most favour each class over the rest (data, not printing).
@@ -644,6 +716,12 @@ public final class FeatureResolver {
     /// before use, so any bag can reuse them).
     var itemKeys: [UInt64] = []
     var itemIDs: [Int32] = []
+    /// How many leading entries of `itemKeys` / `itemIDs` hold the last bag's items.
+    var validItems = 0
+    /// How many leading items of each bag resolved next are the same (the same atoms, values
+    /// and literals) as the last bag's: their index entries are reused without looking again.
+    /// A caller sharing the start of its bags (stance's targets) sets it; 0 trusts nothing.
+    public var stablePrefix = 0
     public internal(set) var rows: [NaiveBayes.Row] = []
 
     public init() {}
@@ -662,6 +740,7 @@ public final class FeatureResolver {
             indexKey = index
             itemKeys.removeAll(keepingCapacity: true)
             itemIDs.removeAll(keepingCapacity: true)
+            validItems = 0
         }
         // No key is UInt64.max (see FeatureMap): new entries never match.
         if itemKeys.count < items {

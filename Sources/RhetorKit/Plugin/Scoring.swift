@@ -1,3 +1,5 @@
+import Foundation
+
 /// The pieces every plugin shares: bag-of-words features, lexicon votes, and the rule that
 /// combines naive Bayes with the lexicon into one decision with its evidence.
 
@@ -60,44 +62,116 @@ public enum Combiner {
                               mode: ScoringMode, maxEvidence: Int, subject: String? = nil, labels: [String]? = nil,
                               noEvidenceFor skipped: String? = nil, resolver: FeatureResolver? = nil) -> Decision {
         let resolver = resolver ?? FeatureResolver()
+        let s = score(nb: nb, bag: bag, passage: passage, votes: votes, lexiconScale: lexiconScale, mode: mode, resolver: resolver)
+        let names = labels ?? nb.classes
+        // A decision the caller will drop (stance `none` without --all-targets) needs no evidence.
+        let evidence = names[s.best] == skipped ? [] :
+            self.evidence(s, nb: nb, bag: bag, passage: passage, votes: votes, lexiconScale: lexiconScale, mode: mode,
+                          maxEvidence: maxEvidence, rows: resolver.rows)
+        return Decision(subject: subject, label: names[s.best], confidence: s.probs[s.best],
+                        scores: names.indices.map { (names[$0], s.probs[$0]) }, evidence: evidence)
+    }
+
+    /// `decide` for a caller that drops the decisions labelled `dropped` (stance's `none`
+    /// without --all-targets): nil for those, before any evidence or scores are built. The
+    /// votes score without their sources; `sourced` gives the same votes with their sources
+    /// (the same labels, weights and spans, in the same order), asked only for a kept decision.
+    public static func decide(nb: NaiveBayes, bag: FeatureBag, passage: Passage, votes: [Vote], lexiconScale: Double,
+                              mode: ScoringMode, maxEvidence: Int, subject: String?, dropping dropped: String?,
+                              resolver: FeatureResolver, sourced: () -> [Vote]) -> Decision? {
+        let s = score(nb: nb, bag: bag, passage: passage, votes: votes, lexiconScale: lexiconScale, mode: mode, resolver: resolver)
+        let names = nb.classes
+        if names[s.best] == dropped { return nil }
+        let evidence = self.evidence(s, nb: nb, bag: bag, passage: passage, votes: sourced(), lexiconScale: lexiconScale, mode: mode,
+                                     maxEvidence: maxEvidence, rows: resolver.rows)
+        return Decision(subject: subject, label: names[s.best], confidence: s.probs[s.best],
+                        scores: names.indices.map { (names[$0], s.probs[$0]) }, evidence: evidence)
+    }
+
+    /// The probabilities of one decision, its label and the runner-up.
+    struct Scored {
+        var probs: [Double]
+        var best: Int
+        var runner: Int
+    }
+
+    static func score(nb: NaiveBayes, bag: FeatureBag, passage: Passage, votes: [Vote], lexiconScale: Double,
+                      mode: ScoringMode, resolver: FeatureResolver) -> Scored {
         nb.resolve(bag, passage: passage, into: resolver)
-        let rows = resolver.rows
         let n = nb.classes.count
         var logits: [Double]
         switch mode {
         // Damped in proportion to the scale too, so that the lexicon alone decides the same
         // whatever scale the plugin gives it beside the model.
         case .lexicon: logits = (0..<n).map { Combiner.lexiconOnlyPriorWeight * lexiconScale * nb.logPrior($0) }
-        case .model, .combined: logits = nb.modelScores(rows: rows)
-        case .naiveBayes: logits = nb.modelScores(rows: rows, naiveBayesOnly: true)
+        case .model, .combined: logits = nb.modelScores(rows: resolver.rows)
+        case .naiveBayes: logits = nb.modelScores(rows: resolver.rows, naiveBayesOnly: true)
         }
-        let withVotes = mode == .combined || mode == .lexicon
-        if withVotes { for v in votes { logits[v.label] += lexiconScale * v.weight } }
-        let probs = softmax(logits)
-        let best = probs.indices.max { probs[$0] < probs[$1] } ?? 0
-        let runner = probs.indices.filter { $0 != best }.max { probs[$0] < probs[$1] } ?? best
-
-        var evidence: [Evidence] = []
-        let names = labels ?? nb.classes
-        // A decision the caller will drop (stance `none` without --all-targets) needs no evidence.
-        let wantEvidence = names[best] != skipped
-        if withVotes && wantEvidence {
-            for v in votes where v.weight != 0 {
-                let w = v.label == best ? lexiconScale * v.weight : -lexiconScale * v.weight
-                evidence.append(Evidence(passage, tokens: v.tokens, weight: w, source: v.source))
-            }
-        }
-        if mode != .lexicon, best != runner, wantEvidence {
-            for c in nb.topContributions(rows: rows, bag: bag, label: best, other: runner, k: maxEvidence) where c.weight > 0 {
-                let item = bag.items[c.item]
-                evidence.append(Evidence(passage, tokens: item.span, weight: c.weight,
-                                         source: NaiveBayes.itemName(item, bag: bag, passage: passage, kinds: nb.kinds, prefix: "feature:")))
-            }
-        }
-        evidence.sort { abs($0.weight) > abs($1.weight) }
-        Evidence.removeRepeats(&evidence)
-        if evidence.count > maxEvidence { evidence.removeLast(evidence.count - maxEvidence) }
-        return Decision(subject: subject, label: names[best], confidence: probs[best],
-                        scores: names.indices.map { (names[$0], probs[$0]) }, evidence: evidence)
+        if mode == .combined || mode == .lexicon { for v in votes { logits[v.label] += lexiconScale * v.weight } }
+        softmaxInPlace(&logits)
+        // The first largest, and the first largest of the others (as `max(by:)` picks them).
+        var best = 0
+        for c in 1..<max(n, 1) where logits[best] < logits[c] { best = c }
+        var runner = best
+        for c in 0..<n where c != best && (runner == best || logits[runner] < logits[c]) { runner = c }
+        return Scored(probs: logits, best: best, runner: runner)
     }
+
+    /// Evidence of a scored decision: the votes and the top NB features, strongest first, each
+    /// span and source once, at most `maxEvidence`. Candidates are ranked before any of their
+    /// text or names is built: only the kept ones are.
+    static func evidence(_ s: Scored, nb: NaiveBayes, bag: FeatureBag, passage: Passage, votes: [Vote], lexiconScale: Double,
+                         mode: ScoringMode, maxEvidence: Int, rows: [NaiveBayes.Row]) -> [Evidence] {
+        // A candidate: a vote (item < 0, vote index -1 - item) or a bag item, with its weight.
+        typealias Candidate = (item: Int, weight: Double, start: Int?, end: Int?)
+        var candidates: [Candidate] = []
+        candidates.reserveCapacity(votes.count + maxEvidence)
+        func span(_ r: ClosedRange<Int>?) -> (Int?, Int?) { r.map { passage.span($0) } ?? (nil, nil) }
+        if mode == .combined || mode == .lexicon {
+            for (k, v) in votes.enumerated() where v.weight != 0 {
+                let w = v.label == s.best ? lexiconScale * v.weight : -lexiconScale * v.weight
+                let (a, z) = span(v.tokens)
+                candidates.append((-1 - k, w, a, z))
+            }
+        }
+        if mode != .lexicon, s.best != s.runner {
+            for c in nb.topContributions(rows: rows, bag: bag, label: s.best, other: s.runner, k: maxEvidence) where c.weight > 0 {
+                let (a, z) = span(bag.items[c.item].span)
+                candidates.append((c.item, c.weight, a, z))
+            }
+        }
+        candidates.sort { abs($0.weight) > abs($1.weight) }
+        // `Evidence.removeRepeats`, then the first `maxEvidence`: the same as keeping the first
+        // `maxEvidence` that repeat no kept one. Sources are compared only between candidates of
+        // the same span.
+        var kept: [Evidence] = []
+        kept.reserveCapacity(max(0, min(candidates.count, maxEvidence)))
+        for c in candidates {
+            if kept.count >= maxEvidence { break }
+            var source: String? = nil
+            var repeated = false
+            for e in kept where e.start == c.start && e.end == c.end {
+                if source == nil { source = sourceName(c.item, votes: votes, bag: bag, passage: passage, kinds: nb.kinds) }
+                if e.source == source! { repeated = true; break }
+            }
+            if repeated { continue }
+            let tokens = c.item < 0 ? votes[-1 - c.item].tokens : bag.items[c.item].span
+            kept.append(Evidence(start: c.start, end: c.end, text: tokens.map { passage.surface(tokens: $0) } ?? "", weight: c.weight,
+                                 source: source ?? sourceName(c.item, votes: votes, bag: bag, passage: passage, kinds: nb.kinds)))
+        }
+        return kept
+    }
+
+    /// The source of an evidence candidate: vote `-1 - item`, or bag item `item` as a feature.
+    private static func sourceName(_ item: Int, votes: [Vote], bag: FeatureBag, passage: Passage, kinds: [String]) -> String {
+        item < 0 ? votes[-1 - item].source : NaiveBayes.itemName(bag.items[item], bag: bag, passage: passage, kinds: kinds, prefix: "feature:")
+    }
+}
+
+/// `softmax`, over the array itself (the same arithmetic in the same order).
+func softmaxInPlace(_ xs: inout [Double]) {
+    guard let m = xs.max() else { return }
+    var s = 0.0
+    for k in xs.indices { xs[k] = exp(xs[k] - m); s += xs[k] }
+    for k in xs.indices { xs[k] /= s }
 }
