@@ -76,7 +76,8 @@ def main():
         if not all(os.path.exists(os.path.join(models, b + '.model')) for b in builtins):
             print('bench: ./Models lacks the built-in models; training them from corpora/ into', models)
             subprocess.run([rhetor, 'train', *builtins, '--corpus', 'corpora', '--models', models], cwd=a.repo, check=True, stdout=subprocess.DEVNULL)
-    print(f'models: {models} ({", ".join(sorted(n[:-6] for n in os.listdir(models) if n.endswith(".model")))})')
+    plugins = sorted(n[:-6] for n in os.listdir(models) if n.endswith('.model'))
+    print(f'models: {models} ({", ".join(plugins)})')
     results = {}
 
     # 3. Start-up: load all models, classify one passage.
@@ -150,7 +151,8 @@ def main():
         print(f'{"ratio rhetor --jobs 1 / scikit-learn":44} {r["jobs1_mbps"] / r["sklearn_mbps"]:10.2f} x')
         print(f'{"ratio rhetor --jobs 2 / scikit-learn":44} {r["jobs2_mbps"] / r["sklearn_mbps"]:10.2f} x')
     print()
-    print('medians of', runs, 'runs; rhetor does JSON parsing, 3 plugins (stance: 6 targets), evidence and JSONL output;')
+    print('medians of', runs, f'runs; rhetor does JSON parsing, {len(plugins)} plugins ({", ".join(plugins)}; stance: 6 targets),')
+    print('evidence and JSONL output;')
     print('scikit-learn does JSON parsing, vectorising and predicting one passage-level label.')
     with open(os.path.join(work, 'results.json'), 'w') as f:
         json.dump(results, f, indent=1)
