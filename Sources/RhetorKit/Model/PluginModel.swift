@@ -109,20 +109,30 @@ public struct PluginModel: Sendable {
     // MARK: reading
 
     public static func load(path: String) throws -> PluginModel {
+        // Mapped, not read: hashed and copied straight from the page cache, with no buffer of
+        // megabytes to allocate, zero and fill first. (Files are replaced by rename, never
+        // rewritten in place, so a mapped file does not change under us.)
+        if let mapped = MappedFile(path) {
+            defer { mapped.close() }
+            return try PluginModel(buffer: mapped.bytes, name: path)
+        }
         let bytes = try readBytes(path)
         return try PluginModel(bytes: bytes, name: path)
     }
 
-    public init(bytes: consuming [UInt8], name: String) throws {
+    public init(bytes: [UInt8], name: String) throws {
+        self = try bytes.withUnsafeBufferPointer { try PluginModel(buffer: $0, name: name) }
+    }
+
+    init(buffer file: UnsafeBufferPointer<UInt8>, name: String) throws {
         let rebuild = "rebuild it with `rhetor train` (or restore it from git)"
         func corrupt(_ why: String) -> RhetorError { .input("\(name): \(why); \(rebuild)") }
         // Checksum trailer first: catches truncation and corruption anywhere.
-        guard let endMarker = PluginModel.lastLineStart(bytes), bytes[endMarker...].starts(with: Array("[end]\t".utf8)) else {
+        guard let endMarker = PluginModel.lastLineStart(file), file[endMarker...].starts(with: Array("[end]\t".utf8)) else {
             throw corrupt("not a complete model file (no [end] line: truncated or not a model)")
         }
-        let recorded = String(decoding: bytes[(endMarker + 6)...], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        bytes.removeSubrange(endMarker...)   // in place: no copy of megabytes
-        let body = bytes
+        let recorded = String(decoding: file[(endMarker + 6)...], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let body = UnsafeBufferPointer(rebasing: file[..<endMarker])
         guard recorded == SHA256.hex(body) else { throw corrupt("checksum mismatch (the file is corrupt or was edited by hand)") }
 
         // The version first: a file of another version may be laid out otherwise.
@@ -232,8 +242,11 @@ public struct PluginModel: Sendable {
                                         vocabulary: words, keys: keys, counts: counts, index: &index)
                 if let (mix, l2) = h.logistic {
                     let n = h.classes.count
-                    guard let weights = reader.array(Double.self, h.features * n + n) else { throw corrupt("[nb \(h.name)]: short logistic weights") }
-                    nb.logistic = LogisticLayer(mix: mix, l2: l2, classes: n, weights: Array(weights[..<(h.features * n)]), bias: Array(weights[(h.features * n)...]))
+                    // Weights and biases copied out apart: no second copy of the weights.
+                    guard let weights = reader.array(Double.self, h.features * n), let bias = reader.array(Double.self, n) else {
+                        throw corrupt("[nb \(h.name)]: short logistic weights")
+                    }
+                    nb.logistic = LogisticLayer(mix: mix, l2: l2, classes: n, weights: weights, bias: bias)
                 }
                 classifiers.append((h.name, nb))
             } catch let e as RhetorError { throw corrupt("[nb \(h.name)]: \(e)") }
@@ -245,7 +258,7 @@ public struct PluginModel: Sendable {
         lexicon = try Lexicon(parsing: String(repeating: "#\n", count: lexiconStart) + lexiconText, name: name)
     }
 
-    static func lastLineStart(_ b: [UInt8]) -> Int? {
+    static func lastLineStart(_ b: UnsafeBufferPointer<UInt8>) -> Int? {
         guard !b.isEmpty else { return nil }
         var k = b.count - 1
         if b[k] == 0x0A { k -= 1 }
@@ -257,11 +270,11 @@ public struct PluginModel: Sendable {
 /// Reads the raw arrays of a model file's [data] part, each copied out in one piece; nil when
 /// the part is too short.
 struct ArrayReader {
-    let bytes: [UInt8]
+    let bytes: UnsafeBufferPointer<UInt8>
     var at: Int
     let end: Int
 
-    init(bytes: [UInt8], range: Range<Int>) { self.bytes = bytes; at = range.lowerBound; end = range.upperBound }
+    init(bytes: UnsafeBufferPointer<UInt8>, range: Range<Int>) { self.bytes = bytes; at = range.lowerBound; end = range.upperBound }
 
     var atEnd: Bool { at == end }
 
@@ -271,10 +284,30 @@ struct ArrayReader {
         let from = at
         at += size
         return [T](unsafeUninitializedCapacity: count) { out, n in
-            bytes.withUnsafeBytes { UnsafeMutableRawBufferPointer(out).copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[from..<(from + size)])) }
+            UnsafeMutableRawBufferPointer(out).copyMemory(from: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[from..<(from + size)])))
             n = count
         }
     }
+}
+
+/// A regular file mapped read-only, for `PluginModel.load`.
+struct MappedFile {
+    let bytes: UnsafeBufferPointer<UInt8>
+
+    /// nil when the file is not a non-empty regular file or cannot be mapped: the caller reads it
+    /// instead (and reports a missing or unreadable file as it always has).
+    init?(_ path: String) {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { Foundation.close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG, st.st_size > 0 else { return nil }
+        let p = mmap(nil, Int(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0)
+        guard let p, p != MAP_FAILED else { return nil }
+        bytes = UnsafeBufferPointer(start: UnsafePointer(p.assumingMemoryBound(to: UInt8.self)), count: Int(st.st_size))
+    }
+
+    func close() { munmap(UnsafeMutableRawPointer(mutating: bytes.baseAddress), bytes.count) }
 }
 
 // Model files hold their numbers little-endian, as they are in memory here.

@@ -17,8 +17,11 @@ public enum SHA256 {
         0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
     ]
 
-    public static func hex(_ bytes: [UInt8]) -> String {
-        digest(bytes).map { b in
+    public static func hex(_ bytes: [UInt8]) -> String { bytes.withUnsafeBufferPointer { hex($0) } }
+
+    /// The hex digest of bytes in place (a mapped model file: no copy into an array first).
+    public static func hex(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        digest(bytes, hardware: hardware).map { b in
             let s = String(b, radix: 16)
             return s.count == 1 ? "0" + s : s
         }.joined()
@@ -29,6 +32,10 @@ public enum SHA256 {
     public static func digest(_ message: [UInt8]) -> [UInt8] { digest(message, hardware: hardware) }
 
     static func digest(_ message: [UInt8], hardware: Bool) -> [UInt8] {
+        message.withUnsafeBufferPointer { digest($0, hardware: hardware) }
+    }
+
+    static func digest(_ message: UnsafeBufferPointer<UInt8>, hardware: Bool) -> [UInt8] {
         var h: [UInt32] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]
         // Whole blocks straight from the message (no copy of it); the padded tail apart.
         let full = message.count / 64 * 64
@@ -39,7 +46,7 @@ public enum SHA256 {
         for s in stride(from: 56, through: 0, by: -8) { tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(s))) }
         if hardware {
             h.withUnsafeMutableBufferPointer { hp in
-                message.withUnsafeBufferPointer { mp in if full > 0 { rhetor_sha256_blocks(hp.baseAddress!, mp.baseAddress!, full / 64) } }
+                if full > 0 { rhetor_sha256_blocks(hp.baseAddress!, message.baseAddress!, full / 64) }
                 tail.withUnsafeBufferPointer { tp in rhetor_sha256_blocks(hp.baseAddress!, tp.baseAddress!, tp.count / 64) }
             }
             return bigEndian(h)
@@ -48,10 +55,8 @@ public enum SHA256 {
         h.withUnsafeMutableBufferPointer { hp in
             w.withUnsafeMutableBufferPointer { wp in
                 k.withUnsafeBufferPointer { kp in
-                    message.withUnsafeBufferPointer { mp in
-                        var chunk = 0
-                        while chunk < full { compress(mp.baseAddress! + chunk, hp, wp, kp); chunk += 64 }
-                    }
+                    var chunk = 0
+                    while chunk < full { compress(message.baseAddress! + chunk, hp, wp, kp); chunk += 64 }
                     tail.withUnsafeBufferPointer { tp in
                         var chunk = 0
                         while chunk < tp.count { compress(tp.baseAddress! + chunk, hp, wp, kp); chunk += 64 }
