@@ -47,13 +47,15 @@ struct CommonOptions: ParsableArguments {
 
     /// Loads the named plugins (comma-separated), or every plugin that has a model.
     func loadPlugins(_ list: String?) throws -> [any PluginInstance] {
-        let cat = catalog
-        let ids = list.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? cat.available
+        let listed = list.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+        // The models are read while the catalog is built, all side by side.
+        let cat = Catalog(registered: registeredPlugins, modelsDir: modelsDir, preload: listed.map { .only($0) } ?? .all)
+        let ids = listed ?? cat.available
         guard !ids.isEmpty else {
             throw RhetorError.input("no models in \(modelsDir); build them with `rhetor train --all` or point --models at a folder of .model files")
         }
-        // Models load side by side (parsing and checksumming them is most of the start-up);
-        // the first failure in list order is reported, as a one-by-one load would.
+        // Plugins are built side by side too; the first failure in list order is reported, as a
+        // one-by-one load would.
         var loaded = [Result<any PluginInstance, Error>?](repeating: nil, count: ids.count)
         loaded.withUnsafeMutableBufferPointer { buffer in
             nonisolated(unsafe) let slots = buffer   // each iteration writes its own slot

@@ -13,8 +13,16 @@ public struct Catalog: Sendable {
         public var kind: Kind
         public var modelPath: String
         /// The model, when finding the plugin meant reading it (a data-only model with no
-        /// manifest here): `load` does not read it twice.
+        /// manifest here) or it was preloaded: `load` does not read it twice.
         var model: PluginModel? = nil
+    }
+
+    /// Models to read while the catalog is built, side by side with the data-only models that
+    /// finding plugins reads anyway (rather than those first, alone, then the rest).
+    public enum Preload: Sendable {
+        case none
+        case all
+        case only([String])
     }
 
     public let modelsDir: String
@@ -25,7 +33,7 @@ public struct Catalog: Sendable {
     public static let defaultTrainCorpus = "corpora/train"
     public static let defaultTestCorpus = "corpora/test"
 
-    public init(registered: [any ClassifierPlugin.Type], modelsDir: String, pluginsDir: String = "Plugins") {
+    public init(registered: [any ClassifierPlugin.Type], modelsDir: String, pluginsDir: String = "Plugins", preload: Preload = .none) {
         self.modelsDir = modelsDir
         for t in registered {
             entries.append(Entry(descriptor: t.descriptor, kind: .swift(t), modelPath: Catalog.modelPath(modelsDir, t.descriptor.id)))
@@ -36,11 +44,30 @@ public struct Catalog: Sendable {
             guard fm.fileExists(atPath: d + "/plugin.json"), let m = try? Manifest.load(directory: d), !entries.contains(where: { $0.descriptor.id == m.id }) else { continue }
             entries.append(Entry(descriptor: m.descriptor, kind: .dataOnly(m), modelPath: Catalog.modelPath(modelsDir, m.id)))
         }
-        for file in ((try? fm.contentsOfDirectory(atPath: modelsDir)) ?? []).sorted() where file.hasSuffix(".model") {
-            let id = String(file.dropLast(6))
-            guard !entries.contains(where: { $0.descriptor.id == id }),
-                  let model = try? PluginModel.load(path: modelsDir + "/" + file), model.meta("kind") == "data-only",
-                  let p = try? DataOnlyPlugin(model: model) else { continue }
+        let files = ((try? fm.contentsOfDirectory(atPath: modelsDir)) ?? []).sorted().filter { $0.hasSuffix(".model") }
+        let unknown = files.filter { file in !entries.contains { $0.descriptor.id == file.dropLast(6) } }
+        let wanted: [Int] = entries.indices.filter { k in
+            let id = entries[k].descriptor.id
+            switch preload {
+            case .none: return false
+            case .all: return true
+            case .only(let ids): return ids.contains(id)
+            }
+        }
+        // Every model to read, read side by side, the largest first so the cores finish together.
+        // A failed preload is left to `load`, which reads the file again and reports the error.
+        let paths = unknown.map { modelsDir + "/" + $0 } + wanted.map { entries[$0].modelPath }
+        let readable = paths.indices.filter { fm.fileExists(atPath: paths[$0]) }
+        func size(_ path: String) -> Int { (try? fm.attributesOfItem(atPath: path)[.size] as? Int) ?? 0 }
+        let order = readable.sorted { size(paths[$0]) > size(paths[$1]) }
+        var models = [PluginModel?](repeating: nil, count: paths.count)
+        models.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let slots = buffer   // each iteration writes its own slot
+            DispatchQueue.concurrentPerform(iterations: order.count) { k in slots[order[k]] = try? PluginModel.load(path: paths[order[k]]) }
+        }
+        for (k, e) in wanted.enumerated() { entries[e].model = models[unknown.count + k] }
+        for (k, file) in unknown.enumerated() {
+            guard let model = models[k], model.meta("kind") == "data-only", let p = try? DataOnlyPlugin(model: model) else { continue }
             entries.append(Entry(descriptor: p.descriptor, kind: .dataOnly(nil), modelPath: modelsDir + "/" + file, model: model))
         }
     }
