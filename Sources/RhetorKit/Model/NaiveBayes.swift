@@ -197,23 +197,45 @@ public struct NaiveBayes: Sendable {
                                 _ add: @Sendable (Int, inout NaiveBayes) -> Void) -> NaiveBayes {
         let run = 8192
         let runs = (count + run - 1) / run
-        // A wave of runs per core at a time, merged before the next: memory holds a few runs.
-        let wave = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        var nb = NaiveBayes(classes: classes, kinds: kinds, alpha: alpha, variant: variant)
-        for first in stride(from: 0, to: runs, by: wave) {
-            var parts = [NaiveBayes?](repeating: nil, count: min(wave, runs - first))
-            parts.withUnsafeMutableBufferPointer { buffer in
-                nonisolated(unsafe) let slots = buffer   // each run writes its own slot
-                DispatchQueue.concurrentPerform(iterations: slots.count) { w in
-                    let r = first + w
-                    var part = NaiveBayes(classes: classes, kinds: kinds, alpha: alpha, variant: variant)
-                    for k in (r * run)..<min(count, (r + 1) * run) { add(k, &part) }
-                    slots[w] = part
-                }
-            }
-            for part in parts { nb.merge(part!) }
+        // Every core counts runs, taken in order; whoever finishes the next run to merge merges it
+        // and any finished after it, while the other cores keep counting: no core waits for a
+        // wave's slowest run or for the merges. Runs are handed out in order, so only a few
+        // finished runs wait in memory.
+        let state = CountingState(NaiveBayes(classes: classes, kinds: kinds, alpha: alpha, variant: variant), runs: runs)
+        DispatchQueue.concurrentPerform(iterations: runs) { r in
+            var part = NaiveBayes(classes: classes, kinds: kinds, alpha: alpha, variant: variant)
+            for k in (r * run)..<min(count, (r + 1) * run) { add(k, &part) }
+            state.finished(r, part)
         }
-        return nb
+        return state.model
+    }
+
+    /// The merged model of `counting`, and the runs finished but not merged yet.
+    private final class CountingState: @unchecked Sendable {   // guarded by `lock`
+        private let lock = NSLock()
+        private var waiting: [NaiveBayes?]
+        private var next = 0              // the run to merge next
+        private var merging = false       // a thread is merging (it takes what others finish)
+        private(set) var model: NaiveBayes
+
+        init(_ model: NaiveBayes, runs: Int) { self.model = model; waiting = Array(repeating: nil, count: runs) }
+
+        func finished(_ r: Int, _ part: NaiveBayes) {
+            lock.lock()
+            waiting[r] = part
+            guard !merging else { lock.unlock(); return }
+            merging = true
+            // Merges in run order, outside the lock; what is finished meanwhile is seen on return.
+            while next < waiting.count, let ready = waiting[next] {
+                waiting[next] = nil
+                next += 1
+                lock.unlock()
+                model.merge(ready)
+                lock.lock()
+            }
+            merging = false
+            lock.unlock()
+        }
     }
 
     /// Adds another model's counts (same classes and kinds) to this one's; logs are not refreshed.
