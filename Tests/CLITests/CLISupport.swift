@@ -66,7 +66,7 @@ enum CLI {
     @discardableResult
     static func run(_ args: [String], stdin: Data? = nil, cwd: String? = nil, env: [String: String] = [:]) throws -> Result {
         let bin = try requireBinary()
-        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("rhetor-cli-\(UUID().uuidString)")
+        let tmp = URL(fileURLWithPath: tempRoot).appendingPathComponent("run-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: tmp) }
         let outURL = tmp.appendingPathComponent("out"), errURL = tmp.appendingPathComponent("err"), inURL = tmp.appendingPathComponent("in")
@@ -93,8 +93,17 @@ enum CLI {
                       stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
     }
 
+    /// Every folder these tests make (the shared fixture models included) lives under one folder
+    /// per test process, removed when the process exits.
+    static let tempRoot: String = {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("rhetor-cli-tests-\(getpid())").path
+        try! FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(atPath: CLI.tempRoot) }
+        return root
+    }()
+
     static func tempDir(_ name: String) throws -> String {
-        let d = FileManager.default.temporaryDirectory.appendingPathComponent("rhetor-\(name)-\(UUID().uuidString)").path
+        let d = tempRoot + "/rhetor-\(name)-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
         return d
     }

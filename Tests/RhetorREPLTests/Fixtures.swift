@@ -23,8 +23,17 @@ enum Fixture {
         ("Residents went about their day quietly.", "calm"),
     ]
 
+    /// Every folder these tests make lives under one folder per test process, removed when the
+    /// process exits: tests that fail midway leave nothing behind in the system's temp folder.
+    static let tempRoot: String = {
+        let root = NSTemporaryDirectory() + "rhetor-repl-tests-\(getpid())"
+        try! FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(atPath: Fixture.tempRoot) }
+        return root
+    }()
+
     static func tempDir(_ name: String = "rhetor-repl-test") -> String {
-        let dir = NSTemporaryDirectory() + name + "-" + UUID().uuidString
+        let dir = tempRoot + "/" + name + "-" + UUID().uuidString
         try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         return dir
     }
