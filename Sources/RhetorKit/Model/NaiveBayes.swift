@@ -453,12 +453,9 @@ public struct NaiveBayes: Sendable {
                     lr.weights.withUnsafeBufferPointer { lw in
                         scores.withUnsafeMutableBufferPointer { j in
                             for r in rows {
-                                let base = r.f * n
-                                for c in 0..<n {
-                                    let w = num[base + c] - den[c]
-                                    j[c] += r.value * (multinomial ? w : -w)
-                                }
+                                NaiveBayes.addTerms(r, n, num, den, multinomial, j)
                                 // Features the layer was not fitted on (learnt later) have no weight.
+                                let base = r.f * n
                                 guard base < lw.count else { continue }
                                 for c in 0..<n { z[c] += r.value * lw[base + c] }
                             }
@@ -480,17 +477,23 @@ public struct NaiveBayes: Sendable {
         logNumerator.withUnsafeBufferPointer { num in
             logDenominator.withUnsafeBufferPointer { den in
                 jll.withUnsafeMutableBufferPointer { j in
-                    for r in rows {
-                        let base = r.f * n
-                        for c in 0..<n {
-                            let w = num[base + c] - den[c]
-                            j[c] += r.value * (multinomial ? w : -w)
-                        }
-                    }
+                    for r in rows { NaiveBayes.addTerms(r, n, num, den, multinomial, j) }
                 }
             }
         }
         return jll
+    }
+
+    /// One row's term in each class's sum (`j[c] += r.value * weight(r.f, c)` without per-access
+    /// checks): the step both `jointLogLikelihood` and `modelScores` take, so they sum alike.
+    @inline(__always)
+    private static func addTerms(_ r: Row, _ n: Int, _ num: UnsafeBufferPointer<Double>, _ den: UnsafeBufferPointer<Double>,
+                                 _ multinomial: Bool, _ j: UnsafeMutableBufferPointer<Double>) {
+        let base = r.f * n
+        for c in 0..<n {
+            let w = num[base + c] - den[c]
+            j[c] += r.value * (multinomial ? w : -w)
+        }
     }
 
     /// Each resolved feature's pull toward `label` against `other`, largest first.
