@@ -7,7 +7,7 @@
 #   ```LANG walkthrough file=PATH                  write the block to PATH
 #   ```swift walkthrough file=PATH replace=examples replace the descriptor's examples in PATH
 # so the doc cannot drift from what this script proves. `rhetor` is $RHETOR until the copy
-# has built its own binary (the walk-through's `swift build`), then that one. The one build
+# has built its own binary (the walk-through's `swift build -c release`), then that one. The one build
 # goes to --scratch-path inside the copy (a few minutes on two cores).
 set -euo pipefail
 : "${RHETOR:?set RHETOR to the rhetor binary}"
@@ -58,8 +58,8 @@ print(f"{n} walk-through steps in {doc}", file=sys.stderr)
 PY
 [ "$(ls "$steps" | grep -c run)" -ge 3 ] || { echo "docs/plugins.md: expected walk-through blocks"; exit 1; }
 
-rhetor() { if [ -x "$work/.build/debug/rhetor" ]; then "$work/.build/debug/rhetor" "$@"; else "$RHETOR" "$@"; fi; }
-# The doc says `swift build`; build inside the copy, with its own scratch path.
+rhetor() { if [ -x "$work/.build/release/rhetor" ]; then "$work/.build/release/rhetor" "$@"; else "$RHETOR" "$@"; fi; }
+# The doc says `swift build -c release`; build inside the copy, with its own scratch path.
 swift() { if [ "${1:-}" = build ]; then shift; command swift build --scratch-path "$work/.build" "$@"; else command swift "$@"; fi; }
 export -f rhetor swift; export work RHETOR
 
@@ -89,7 +89,7 @@ done
 fail() { echo "FAIL: $*"; exit 1; }
 grep -q '("UrgencyPlugin", "Plugins/Urgency"),' Package.swift || fail "Package.swift lacks the Urgency target"
 grep -q '^import UrgencyPlugin$' Sources/RhetorPlugins/Registry.swift && grep -q 'UrgencyPlugin.self,' Sources/RhetorPlugins/Registry.swift || fail "Registry.swift lacks UrgencyPlugin"
-[ -x .build/debug/rhetor ] || fail "the walk-through did not build rhetor"
+[ -x .build/release/rhetor ] || fail "the walk-through did not build rhetor"
 [ -f Models/urgency.model ] && [ -f Models/hedging.model ] || fail "models were not written to Models/"
 rhetor plugins | grep -q '^urgency  \[swift, passage\]  ready' || fail "rhetor plugins does not list urgency as ready"
 rhetor plugins | grep -q '^hedging  \[data-only, passage\]  ready' || fail "rhetor plugins does not list hedging as ready"
