@@ -77,6 +77,20 @@ final class ModelAndLexiconTests: XCTestCase {
         }
     }
 
+    /// A message hashed in pieces (the corpus checksum, file by file) has the digest of the whole.
+    func testSHA256OfPiecesIsTheDigestOfTheWhole() {
+        let bytes = (0..<300).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }
+        for hardware in [false, SHA256.hardware] {
+            for cuts in [[0], [1], [63], [64], [65], [10, 70], [64, 128], [3, 200, 299], [300]] {
+                var s = SHA256.Stream(hardware: hardware)
+                var at = 0
+                for c in cuts + [bytes.count] { s.add(Array(bytes[at..<c])); at = c }
+                XCTAssertEqual(s.digest(), SHA256.digest(bytes, hardware: false), "cuts \(cuts), hardware \(hardware)")
+            }
+        }
+        XCTAssertEqual(SHA256.Stream().hex(), SHA256.hex(""))
+    }
+
     func testDataOnlyPluginClassifiesWithEvidence() throws {
         let plugin = try DataOnlyPlugin(model: try sampleModel())
         let d = plugin.classify(Analyzer().analyze("those so-called defenders"), options: ClassifyOptions())

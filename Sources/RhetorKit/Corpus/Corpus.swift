@@ -226,14 +226,16 @@ public struct Corpus: Sendable {
         }
     }
 
+    /// SHA-256 of each file's name, a NUL and its bytes, in order (hashed file by file: no copy of
+    /// them all in one array).
     public var sha256: String {
-        var all: [UInt8] = []
+        var s = SHA256.Stream()
         for f in files {
             guard let b = try? readBytes(f) else { continue }
-            all += (f as NSString).lastPathComponent.utf8
-            all.append(0)
-            all += b
+            s.add((f as NSString).lastPathComponent)
+            s.add([0])
+            s.add(b)
         }
-        return SHA256.hex(all)
+        return s.hex()
     }
 }
