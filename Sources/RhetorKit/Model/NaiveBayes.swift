@@ -189,53 +189,24 @@ public struct NaiveBayes: Sendable {
         return touched
     }
 
+    /// How many examples `counting` counts apart before merging them into the model.
+    public static let countingRun = 8192
+
     /// A new model with `count` examples counted in, on every core: `add(k, &nb)` counts
     /// example k into `nb`. Fixed-size runs of examples are counted apart and merged in order,
     /// so the model does not depend on the number of cores; with whole-number feature values
     /// (text features and lexicon hits) it equals counting one by one, bit for bit.
     public static func counting(_ count: Int, classes: [String], kinds: [String], alpha: Double, variant: Variant,
                                 _ add: @Sendable (Int, inout NaiveBayes) -> Void) -> NaiveBayes {
-        let run = 8192
-        let runs = (count + run - 1) / run
-        // Every core counts runs, taken in order; whoever finishes the next run to merge merges it
-        // and any finished after it, while the other cores keep counting: no core waits for a
-        // wave's slowest run or for the merges. Runs are handed out in order, so only a few
-        // finished runs wait in memory.
-        let state = CountingState(NaiveBayes(classes: classes, kinds: kinds, alpha: alpha, variant: variant), runs: runs)
-        DispatchQueue.concurrentPerform(iterations: runs) { r in
+        let run = countingRun
+        var model = NaiveBayes(classes: classes, kinds: kinds, alpha: alpha, variant: variant)
+        // Every core counts runs; each is merged as soon as those before it are (see makeInOrder).
+        makeInOrder((count + run - 1) / run, make: { r in
             var part = NaiveBayes(classes: classes, kinds: kinds, alpha: alpha, variant: variant)
             for k in (r * run)..<min(count, (r + 1) * run) { add(k, &part) }
-            state.finished(r, part)
-        }
-        return state.model
-    }
-
-    /// The merged model of `counting`, and the runs finished but not merged yet.
-    private final class CountingState: @unchecked Sendable {   // guarded by `lock`
-        private let lock = NSLock()
-        private var waiting: [NaiveBayes?]
-        private var next = 0              // the run to merge next
-        private var merging = false       // a thread is merging (it takes what others finish)
-        private(set) var model: NaiveBayes
-
-        init(_ model: NaiveBayes, runs: Int) { self.model = model; waiting = Array(repeating: nil, count: runs) }
-
-        func finished(_ r: Int, _ part: NaiveBayes) {
-            lock.lock()
-            waiting[r] = part
-            guard !merging else { lock.unlock(); return }
-            merging = true
-            // Merges in run order, outside the lock; what is finished meanwhile is seen on return.
-            while next < waiting.count, let ready = waiting[next] {
-                waiting[next] = nil
-                next += 1
-                lock.unlock()
-                model.merge(ready)
-                lock.lock()
-            }
-            merging = false
-            lock.unlock()
-        }
+            return part
+        }, take: { model.merge($0) })
+        return model
     }
 
     /// Adds another model's counts (same classes and kinds) to this one's; logs are not refreshed.
