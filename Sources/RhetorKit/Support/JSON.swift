@@ -90,14 +90,17 @@ public struct JSONReader {
     public static func parse(_ s: String) throws -> JSONValue { try parse(Array(s.utf8)) }
 
     public static func parse(_ bytes: [UInt8], _ range: Range<Int>) throws -> (value: JSONValue, repairedUTF8: Bool) {
-        try bytes.withUnsafeBufferPointer { buf in
-            var r = JSONReader(b: buf, i: range.lowerBound, end: range.upperBound)
-            r.skipSpace()
-            let v = try r.value(depth: 0)
-            r.skipSpace()
-            if r.i < r.end { throw JSONParseError(message: "unexpected text after the JSON value", offset: r.i - range.lowerBound) }
-            return (v, r.repairedUTF8)
-        }
+        try bytes.withUnsafeBufferPointer { try parse($0, range) }
+    }
+
+    /// Parses `buf[range]` in place (a line of a mapped file).
+    public static func parse(_ buf: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) throws -> (value: JSONValue, repairedUTF8: Bool) {
+        var r = JSONReader(b: buf, i: range.lowerBound, end: range.upperBound)
+        r.skipSpace()
+        let v = try r.value(depth: 0)
+        r.skipSpace()
+        if r.i < r.end { throw JSONParseError(message: "unexpected text after the JSON value", offset: r.i - range.lowerBound) }
+        return (v, r.repairedUTF8)
     }
 
     mutating func skipSpace() {
