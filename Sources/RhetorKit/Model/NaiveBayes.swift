@@ -142,12 +142,15 @@ public struct NaiveBayes: Sendable {
     /// Adds one labelled example (`weight` copies of it). Exact incremental update.
     public mutating func add(_ bag: FeatureBag, passage: Passage, label: Int, weight: Double = 1) {
         let touched = addCounts(bag, passage: passage, label: label, weight: weight)
+        // Room for the logs of features new in it (`addCounts` leaves the logs alone).
+        logNumerator.append(contentsOf: repeatElement(0, count: counts.count - logNumerator.count))
         for f in touched { refreshFeature(f) }
         refreshDenominators()
     }
 
     /// Adds one example's counts without refreshing the cached logs: bulk training, where
-    /// `refreshAll()` once at the end gives exactly what `add` per example would. Returns the
+    /// `refreshAll()` once at the end gives exactly what `add` per example would (and must come
+    /// before the model scores: the logs of new features are not even allocated). Returns the
     /// features touched.
     @discardableResult
     public mutating func addCounts(_ bag: FeatureBag, passage: Passage, label: Int, weight: Double = 1) -> [Int] {
@@ -170,7 +173,6 @@ public struct NaiveBayes: Sendable {
             featureIndex.insert(k, Int32(featureKeys.count))
             featureKeys.append(k)
             counts.append(contentsOf: repeatElement(0, count: classes.count))
-            logNumerator.append(contentsOf: repeatElement(0, count: classes.count))
             featureTotals.append(0)
         }
         // Then the sums, in item order as before, through buffers (no checks per item).
@@ -209,7 +211,8 @@ public struct NaiveBayes: Sendable {
         return model
     }
 
-    /// Adds another model's counts (same classes and kinds) to this one's; logs are not refreshed.
+    /// Adds another model's counts (same classes and kinds) to this one's; logs are not refreshed
+    /// (call `refreshAll()`).
     mutating func merge(_ other: NaiveBayes) {
         precondition(other.classes == classes && other.kinds == kinds)
         let n = classes.count
@@ -226,7 +229,6 @@ public struct NaiveBayes: Sendable {
                 featureIndex.insert(k, Int32(g))
                 featureKeys.append(k)
                 counts.append(contentsOf: repeatElement(0, count: n))
-                logNumerator.append(contentsOf: repeatElement(0, count: n))
                 featureTotals.append(0)
             }
             for c in 0..<n { counts[g * n + c] += other.counts[f * n + c] }
