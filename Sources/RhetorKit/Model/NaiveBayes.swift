@@ -87,6 +87,9 @@ public struct NaiveBayes: Sendable {
     /// A logistic model over the same features, mixed with this one (see `LogisticLayer`);
     /// nil for plugins that decide by naive Bayes alone.
     public var logistic: LogisticLayer?
+    /// How many features and words this model has by position from the model it continues
+    /// (see `init(…continuing:)`); `merge` adds those rows without looking them up.
+    private var continued = (features: 0, words: 0)
 
     public init(classes: [String], kinds: [String], alpha: Double = 1.0, variant: Variant = .multinomial) {
         precondition(kinds.count < 256, "at most 255 feature kinds")
@@ -97,6 +100,33 @@ public struct NaiveBayes: Sendable {
         classTotals = Array(repeating: 0, count: classes.count)
         classDocs = Array(repeating: 0, count: classes.count)
         logDenominator = Array(repeating: 0, count: classes.count)
+    }
+
+    /// The words and features of a model being counted, without its counts: what the next run
+    /// of examples is counted from (see `init(…continuing:)`).
+    struct Tables: Sendable {
+        fileprivate let vocabulary: TokenTable
+        fileprivate let featureIndex: FeatureMap
+        fileprivate let featureKeys: [UInt64]
+    }
+
+    var tables: Tables {
+        precondition(sharedRows == nil, "a model read from a file is not counted into")
+        return Tables(vocabulary: vocabulary, featureIndex: featureIndex, featureKeys: featureKeys)
+    }
+
+    /// A model with no counts that starts with the words and features of `tables` (shared until
+    /// it adds one): counting a run of examples into it finds nearly all their features there
+    /// already, with no table to grow, and merging it into the model the tables came from, as it
+    /// is then (words and features are only ever appended), adds those rows by position.
+    init(classes: [String], kinds: [String], alpha: Double, variant: Variant, continuing t: Tables) {
+        self.init(classes: classes, kinds: kinds, alpha: alpha, variant: variant)
+        vocabulary = t.vocabulary
+        featureIndex = t.featureIndex
+        featureKeys = t.featureKeys
+        counts = Array(repeating: 0, count: featureKeys.count * classes.count)
+        featureTotals = Array(repeating: 0, count: featureKeys.count)
+        continued = (featureKeys.count, vocabulary.count)
     }
 
     public var featureCount: Int { featureKeys.count }
@@ -202,12 +232,17 @@ public struct NaiveBayes: Sendable {
                                 _ add: @Sendable (Int, inout NaiveBayes) -> Void) -> NaiveBayes {
         let run = countingRun
         var model = NaiveBayes(classes: classes, kinds: kinds, alpha: alpha, variant: variant)
-        // Every core counts runs; each is merged as soon as those before it are (see makeInOrder).
+        // Every core counts runs; each is merged as soon as those before it are (see makeInOrder),
+        // and counted from the tables merged so far.
+        let merged = Shared(model.tables)
         makeInOrder((count + run - 1) / run, make: { r in
-            var part = NaiveBayes(classes: classes, kinds: kinds, alpha: alpha, variant: variant)
+            var part = NaiveBayes(classes: classes, kinds: kinds, alpha: alpha, variant: variant, continuing: merged.value)
             for k in (r * run)..<min(count, (r + 1) * run) { add(k, &part) }
             return part
-        }, take: { model.merge($0) })
+        }, take: { part in
+            model.merge(part)
+            merged.value = model.tables
+        })
         return model
     }
 
@@ -216,11 +251,29 @@ public struct NaiveBayes: Sendable {
     mutating func merge(_ other: NaiveBayes) {
         precondition(other.classes == classes && other.kinds == kinds)
         let n = classes.count
-        // Its word ids, in this model's vocabulary.
-        let ids = (0..<other.vocabulary.count).map { w in other.vocabulary.withBytes(Int32(w)) { vocabulary.intern($0, 0, $0.count) } }
+        // The features and words it continued from this model (`init(…continuing:)`) are this
+        // model's by position: those rows are added as they lie. (The zeros of rows it never
+        // counted change nothing: a sum that starts at +0 is never -0.)
+        let (shared, sharedWords) = other.continued
+        precondition(shared <= featureKeys.count && sharedWords <= vocabulary.count
+                     && (shared == 0 || featureKeys[shared - 1] == other.featureKeys[shared - 1]), "merging a model continued from another")
+        counts.withUnsafeMutableBufferPointer { counts in
+            featureTotals.withUnsafeMutableBufferPointer { totals in
+                other.counts.withUnsafeBufferPointer { otherCounts in
+                    other.featureTotals.withUnsafeBufferPointer { otherTotals in
+                        for i in 0..<(shared * n) { counts[i] += otherCounts[i] }
+                        for f in 0..<shared { totals[f] += otherTotals[f] }
+                    }
+                }
+            }
+        }
+        // Its other word ids, in this model's vocabulary.
+        let ids = (0..<other.vocabulary.count).map { w in
+            w < sharedWords ? Int32(w) : other.vocabulary.withBytes(Int32(w)) { vocabulary.intern($0, 0, $0.count) }
+        }
         ownIndex()
-        featureIndex.reserve(featureKeys.count + other.featureKeys.count)
-        for f in other.featureKeys.indices {
+        featureIndex.reserve(featureKeys.count + other.featureKeys.count - shared)
+        for f in shared..<other.featureKeys.count {
             let (kind, a, b) = other.parts(f)
             let k = NaiveBayes.key(UInt8(kind), ids[Int(a)], b == 0x0FFF_FFFF ? b : ids[Int(b)])
             let g: Int

@@ -125,8 +125,11 @@ public struct DataOnlyPlugin: PluginInstance {
         var nb = NaiveBayes(classes: m.labels, kinds: kinds, alpha: m.alpha, variant: m.variant)
         var labelled = 0
         var badLabel: (any Error)? = nil
+        // Each run is counted from the tables merged so far (as `NaiveBayes.counting` does).
+        let merged = Shared(nb.tables)
         let corpus = try Corpus.stream(paths, knownActors: knownActors, run: NaiveBayes.countingRun, each: { records in
-            var part = (nb: NaiveBayes(classes: m.labels, kinds: kinds, alpha: m.alpha, variant: m.variant), labelled: 0, badLabel: (any Error)?.none)
+            var part = (nb: NaiveBayes(classes: m.labels, kinds: kinds, alpha: m.alpha, variant: m.variant, continuing: merged.value),
+                        labelled: 0, badLabel: (any Error)?.none)
             for r in records {
                 do {
                     guard let k = try Corpus.label(of: r, field: m.field, labels: m.labels, fix: fix) else { continue }
@@ -139,6 +142,7 @@ public struct DataOnlyPlugin: PluginInstance {
             return part
         }, merge: { part in
             nb.merge(part.nb)
+            merged.value = nb.tables
             labelled += part.labelled
             if badLabel == nil { badLabel = part.badLabel }
         })

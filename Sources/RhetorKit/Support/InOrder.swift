@@ -41,3 +41,17 @@ private final class InOrderState<Result>: @unchecked Sendable {   // guarded by 
         lock.unlock()
     }
 }
+
+/// A value that one thread replaces while others read it (the tables a model has merged so far,
+/// read by the cores counting the next runs).
+final class Shared<Value>: @unchecked Sendable {   // guarded by `lock`
+    private let lock = NSLock()
+    private var current: Value
+
+    init(_ value: Value) { current = value }
+
+    var value: Value {
+        get { lock.lock(); defer { lock.unlock() }; return current }
+        set { lock.lock(); current = newValue; lock.unlock() }
+    }
+}
