@@ -194,6 +194,28 @@ final class ModelAndLexiconTests: XCTestCase {
         XCTAssertTrue(s.contains("no record in the corpus has the field \"nothing\""), s)
     }
 
+    /// JSON strings read eight bytes at a time stop at every escape, quote and control byte,
+    /// wherever it falls in the eight.
+    func testJSONStringsWithSpecialBytesAnywhere() throws {
+        let specials: [(json: String, text: String?)] = [(#"\""#, "\""), (#"\\"#, "\\"), (#"\n"#, "\n"), (#"\u00e9"#, "é"), ("é", "é"), ("\u{1}", nil)]
+        for length in 0..<20 {
+            for at in 0...length {
+                for (json, text) in specials {
+                    let before = String(repeating: "a", count: at), after = String(repeating: "b", count: length - at)
+                    let line = #"{"k": ""# + before + json + after + #"", "n": 1}"#
+                    if let text {
+                        let v = try JSONReader.parse(line)
+                        XCTAssertEqual(v["k"]?.string, before + text + after, line)
+                        XCTAssertEqual(v["n"]?.number, 1, line)
+                    } else {
+                        XCTAssertThrowsError(try JSONReader.parse(line), line)
+                    }
+                }
+            }
+        }
+        XCTAssertThrowsError(try JSONReader.parse(#"{"k": "abcdefghijklmnop"#), "unterminated")
+    }
+
     func testMetrics() {
         var m = ConfusionMatrix(labels: ["favor", "against", "none"])
         for (g, p) in [("favor", "favor"), ("favor", "none"), ("against", "against"), ("none", "against"), ("none", "none")] { m.add(gold: g, predicted: p) }
