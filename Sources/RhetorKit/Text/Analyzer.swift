@@ -39,11 +39,13 @@ public struct Analyzer: Sendable {
         return t
     }()
 
+    /// Whether `norm[a..<b]` is a negator, given `negatorShapes` and `negatorKeys` (passed in: a
+    /// loop over a passage's words reads the globals once, not once a word).
     @inline(__always)
-    static func isNegator(_ norm: [UInt8], _ a: Int, _ b: Int) -> Bool {
-        guard b > a, b - a <= 8, negatorShapes.withUnsafeBufferPointer({ $0[Int(norm[a])] }) & (1 << (b - a)) != 0 else { return false }
+    static func isNegator(_ norm: [UInt8], _ a: Int, _ b: Int, shapes: [UInt16], keys: [UInt64]) -> Bool {
+        guard b > a, b - a <= 8, shapes[Int(norm[a])] & (1 << (b - a)) != 0 else { return false }
         let key = pack(norm, a, b)
-        return negatorKeys.withUnsafeBufferPointer { keys in
+        return keys.withUnsafeBufferPointer { keys in
             for k in keys where k == key { return true }
             return false
         }
@@ -83,6 +85,7 @@ public struct Analyzer: Sendable {
 
     private func markNegation(_ tokens: inout [Token], normalized: [UInt8]) {
         var inScope = false
+        let shapes = Analyzer.negatorShapes, keys = Analyzer.negatorKeys
         // The tokens' buffer taken once: no uniqueness check per flag set.
         tokens.withUnsafeMutableBufferPointer { tokens in
             for i in tokens.indices {
@@ -92,7 +95,7 @@ public struct Analyzer: Sendable {
                     continue
                 }
                 if tokens[i].kind == .word, tokens[i].normEnd - tokens[i].normStart <= 8,
-                   Analyzer.isNegator(normalized, Int(tokens[i].normStart), Int(tokens[i].normEnd)) {
+                   Analyzer.isNegator(normalized, Int(tokens[i].normStart), Int(tokens[i].normEnd), shapes: shapes, keys: keys) {
                     tokens[i].flags.insert(.negator)
                     inScope = true
                     continue
