@@ -81,8 +81,8 @@ public struct Corpus: Sendable {
     public static func load(_ paths: [String], knownActors: Set<String>? = nil) throws -> Corpus {
         var corpus = Corpus(records: [], problems: [], files: try expand(paths))
         var checksum = SHA256.Stream()
-        var seen: [String: String] = [:]
-        for file in corpus.files {
+        var seen: [String: Place] = [:]
+        for (f, file) in corpus.files.enumerated() {
             let (text, lines) = try read(file)
             Corpus.addToChecksum(&checksum, file, text.bytes)
             // Lines are parsed on every core (most of the work), and the results taken in file
@@ -100,10 +100,10 @@ public struct Corpus: Sendable {
             // Chunk by chunk, each let go once taken (records are not held twice).
             seen.reserveCapacity(seen.count + lines.count)   // no rehashing as it grows
             for c in parsed.indices {
-                let chunk = parsed[c]
+                let taken = parsed[c]
                 parsed[c] = []
-                for line in chunk {
-                    if let r = corpus.take(line, seen: &seen) { corpus.records.append(r) }
+                for (k, line) in taken.enumerated() {
+                    if let r = corpus.take(line, at: Place(file: f, line: lines[c * chunk + k].number), seen: &seen) { corpus.records.append(r) }
                 }
             }
         }
@@ -111,8 +111,8 @@ public struct Corpus: Sendable {
         return corpus
     }
 
-    /// Reads and validates as `load` does, without keeping the records: runs of `run` lines are
-    /// parsed on every core, each run's valid records given to `each` on the core that parsed
+    /// Reads and validates as `load` does, without keeping the records: runs of `run` lines
+    /// (`runStarts`) are parsed on every core, each run's valid records given to `each` on the core that parsed
     /// them, and what it returns given to `merge` in file order, one run at a time (see
     /// `makeInOrder`), so reading overlaps with the caller's work and the records are let go
     /// run by run. `each` sees a record before a later check can find its id a duplicate; that
@@ -122,37 +122,49 @@ public struct Corpus: Sendable {
                                     each: @Sendable ([CorpusRecord]) -> Part, merge: (Part) -> Void) throws -> Corpus {
         var corpus = Corpus(records: [], problems: [], files: try expand(paths))
         var checksum = SHA256.Stream()
-        var seen: [String: String] = [:]
-        for file in corpus.files {
+        var seen: [String: Place] = [:]
+        for (f, file) in corpus.files.enumerated() {
             let (text, lines) = try read(file)
             seen.reserveCapacity(seen.count + lines.count)
-            let runs = (lines.count + run - 1) / run
+            let starts = runStarts(lines.count, run: run)
             // The checksum (name, NUL, bytes) is a serial pass over the file: its bytes are added a
             // run at a time as the runs are taken, rather than before any run is parsed.
             Corpus.addToChecksum(&checksum, file, [])
             var hashed = 0      // bytes of the file in the checksum
-            makeInOrder(runs, make: { r in
-                var parsed = lines[(r * run)..<min(lines.count, (r + 1) * run)].map { line in
+            makeInOrder(starts.count - 1, make: { r in
+                var parsed = lines[starts[r]..<starts[r + 1]].map { line in
                     parseLine(text.bytes, line.range, origin: "\(file):\(line.number)", knownActors: knownActors)
                 }
-                let part = each(parsed.compactMap { $0.valid ? $0.record : nil })
-                // Taking a line in order needs only its record's id and origin: the rest is let
-                // go here, on the core that parsed it.
+                // The valid records moved out to `each`: taking a line in order needs only its
+                // record's id and origin, and the rest is let go on the core that parsed it.
+                var records: [CorpusRecord] = []
+                records.reserveCapacity(parsed.count)
                 for k in parsed.indices {
-                    if let r = parsed[k].record { parsed[k].record = CorpusRecord(id: r.id, text: "", origin: r.origin) }
+                    guard let r = parsed[k].record else { continue }
+                    parsed[k].record = CorpusRecord(id: r.id, text: "", origin: r.origin)
+                    if parsed[k].valid { records.append(r) }
                 }
-                return (r, parsed, part)
+                return (r, parsed, each(records))
             }, take: { (r, parsed, part) in
-                let end = r + 1 < runs ? lines[(r + 1) * run].range.lowerBound : text.bytes.count
+                let end = r + 2 < starts.count ? lines[starts[r + 1]].range.lowerBound : text.bytes.count
                 checksum.add(UnsafeBufferPointer(rebasing: text.bytes[hashed..<end]))
                 hashed = end
-                for line in parsed { _ = corpus.take(line, seen: &seen) }
+                for k in parsed.indices { _ = corpus.take(parsed[k], at: Place(file: f, line: lines[starts[r] + k].number), seen: &seen) }
                 merge(part)
             })
             checksum.add(UnsafeBufferPointer(rebasing: text.bytes[hashed...]))   // all of a file without lines
         }
         corpus.checksum = checksum.hex()
         return corpus
+    }
+
+    /// Where the runs of `count` lines start (and, last, `count`): `run` lines each, but the lines
+    /// after the last full run but one go in quarter runs, so the cores finish nearly together
+    /// rather than one idling while another counts a whole run. Depends on `count` alone.
+    static func runStarts(_ count: Int, run: Int) -> [Int] {
+        let whole = max(0, count - run) / run * run        // lines in full-size runs
+        let small = max(1, run / 4)
+        return Array(stride(from: 0, to: whole, by: run)) + Array(stride(from: whole, to: count, by: small)) + [count]
     }
 
     /// A corpus file's bytes, and its lines that are not blank (number, byte range without the
@@ -179,16 +191,20 @@ public struct Corpus: Sendable {
         return (text, lines)
     }
 
-    /// Takes one parsed line, in file order: its problems, and its id's if it is a duplicate.
-    /// Returns its record when that is valid and its id new.
-    mutating func take(_ line: ParsedLine, seen: inout [String: String]) -> CorpusRecord? {
+    /// Where a line is: its file's index in `files`, its line number. (The ids seen are kept with
+    /// this rather than with the records' origins: no string per record to free at the end.)
+    struct Place { var file: Int; var line: Int }
+
+    /// Takes one parsed line, at `place`, in file order: its problems, and its id's if it is a
+    /// duplicate. Returns its record when that is valid and its id new.
+    mutating func take(_ line: ParsedLine, at place: Place, seen: inout [String: Place]) -> CorpusRecord? {
         problems += line.problems
         guard let r = line.record else { return nil }
         if let first = seen[r.id] {
-            problems.append(CorpusProblem(origin: r.origin, message: "duplicate id '\(r.id)' (first at \(first)); give each record a unique id"))
+            problems.append(CorpusProblem(origin: r.origin, message: "duplicate id '\(r.id)' (first at \(files[first.file]):\(first.line)); give each record a unique id"))
             return nil
         }
-        seen[r.id] = r.origin
+        seen[r.id] = place
         return line.valid ? r : nil
     }
 
