@@ -187,8 +187,10 @@ public struct NaiveBayes: Sendable {
         classDocs[label] += weight
         var touched: [Int] = []
         touched.reserveCapacity(bag.items.count)
-        // Each token is interned once per example (it is an atom of several items).
-        var tokenIDs = [Int32](repeating: -1, count: passage.tokens.count)
+        // Each token is interned once per example (it is an atom of several items); the words
+        // known already are looked up first, all in one pass (loads that do not wait on one
+        // another), the rest interned as they come.
+        var tokenIDs = vocabulary.lookupWords(passage)
         // Keys first, then the lookups: independent loads, so the cache misses of a large
         // feature table overlap instead of queueing one behind the other.
         let keys = bag.items.map { item in
