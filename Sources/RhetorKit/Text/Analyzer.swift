@@ -454,6 +454,10 @@ struct Scanner {
             scalar += k - i
             i = k
             guard i < bytes.count else { break }
+            // The commonest end of a word, a space or an ASCII mark other than an apostrophe or a
+            // period, ends it here (what the general path below does with it).
+            let next = bytes[i]
+            if next < 0x80 && next != UInt8(ascii: "'") && next != UInt8(ascii: "`") && next != UInt8(ascii: ".") { break }
             let (v, len) = decode(i)
             let c = Scanner.classify(v)
             if c == .letter || c == .digit {
