@@ -239,8 +239,10 @@ public struct Corpus: Sendable {
         var problems: [String] = []
         guard let id = v["id"]?.scalarText, !id.isEmpty else { return (nil, ["missing \"id\"; every record needs a unique id"]) }
         guard let text = v["text"]?.string else { return (nil, ["record '\(id)': missing \"text\" (a string)"]) }
-        // The same set as .whitespacesAndNewlines (Z*, tab, LF…CR, NEL), without bridging to NSString.
-        if text.unicodeScalars.allSatisfy({ $0.properties.isWhitespace }) { problems.append("record '\(id)': empty text") }
+        // The same set as .whitespacesAndNewlines (Z*, tab, LF…CR, NEL), without bridging to NSString;
+        // a text that starts with a visible ASCII character is not blank (no Unicode table lookup).
+        let startsVisible = text.utf8.first.map { $0 > 0x20 && $0 < 0x7F } ?? false
+        if !startsVisible && text.unicodeScalars.allSatisfy({ $0.properties.isWhitespace }) { problems.append("record '\(id)': empty text") }
         var r = CorpusRecord(id: id, text: text, genre: v["genre"]?.string, fields: obj)
         if let g = r.genre, !Annotation.genres.contains(g) {
             problems.append("record '\(id)': unknown genre '\(g)' (expected one of \(Annotation.genres.joined(separator: ", ")))")
