@@ -77,6 +77,20 @@ final class ModelAndLexiconTests: XCTestCase {
         }
     }
 
+    /// A message hashed in pieces (the corpus checksum, file by file) has the digest of the whole.
+    func testSHA256OfPiecesIsTheDigestOfTheWhole() {
+        let bytes = (0..<300).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }
+        for hardware in [false, SHA256.hardware] {
+            for cuts in [[0], [1], [63], [64], [65], [10, 70], [64, 128], [3, 200, 299], [300]] {
+                var s = SHA256.Stream(hardware: hardware)
+                var at = 0
+                for c in cuts + [bytes.count] { s.add(Array(bytes[at..<c])); at = c }
+                XCTAssertEqual(s.digest(), SHA256.digest(bytes, hardware: false), "cuts \(cuts), hardware \(hardware)")
+            }
+        }
+        XCTAssertEqual(SHA256.Stream().hex(), SHA256.hex(""))
+    }
+
     func testDataOnlyPluginClassifiesWithEvidence() throws {
         let plugin = try DataOnlyPlugin(model: try sampleModel())
         let d = plugin.classify(Analyzer().analyze("those so-called defenders"), options: ClassifyOptions())
@@ -104,6 +118,102 @@ final class ModelAndLexiconTests: XCTestCase {
         XCTAssertTrue(msgs.contains { $0.hasPrefix("\(path):4:") && $0.contains("not in the text") })
         XCTAssertTrue(msgs.contains { $0.hasPrefix("\(path):5: bad JSON") })
         XCTAssertTrue(msgs.contains { $0.hasPrefix("\(path):6:") && $0.contains("sectarian") })
+    }
+
+    /// `stream` reads as `load` does (the same problems in the same order, the same checksum),
+    /// handing the valid records to `each` in file order, whatever the run length.
+    func testCorpusStreamReadsAsLoadDoes() throws {
+        let a = tmp("stream-a.jsonl"), b = tmp("stream-b.jsonl")
+        try writeFileAtomically(a, Array([
+            #"{"id":"1","text":"One.","genre":"wire"}"#, "", #"{"id":"2","text":"Two."}"#, #"{"id": "3", "text": broken}"#,
+            #"{"id":"4","text":"Four.","genre":"opinion"}"#, #"{"id":"1","text":"dup"}"#, #"{"id":"5","text":"   "}"#,
+        ].joined(separator: "\n").utf8))
+        try writeFileAtomically(b, Array([#"{"id":"6","text":"Six."}"#, #"{"id":"4","text":"dup again"}"#, #"{"id":"7","text":"Seven."}"#].joined(separator: "\r\n").utf8))
+        let loaded = try Corpus.load([a, b])
+        XCTAssertEqual(loaded.records.map(\.id), ["1", "2", "4", "6", "7"])
+        XCTAssertEqual(loaded.problems.count, 4)
+        for run in [1, 2, 3, 100] {
+            var given: [String] = []
+            let streamed = try Corpus.stream([a, b], run: run, each: { $0.map(\.id) }, merge: { given += $0 })
+            XCTAssertEqual(streamed.problems.map(\.description), loaded.problems.map(\.description), "run \(run)")
+            // Records are given before their ids are checked: duplicates too (they are problems all the same).
+            XCTAssertEqual(given, ["1", "2", "4", "1", "6", "4", "7"], "run \(run)")
+            XCTAssertEqual(streamed.files, loaded.files)
+            XCTAssertTrue(streamed.records.isEmpty)
+            XCTAssertEqual(streamed.sha256, loaded.sha256)
+        }
+        // The checksum taken while reading is the one of the files read again.
+        XCTAssertEqual(Corpus(records: [], files: [a, b]).sha256, loaded.sha256)
+    }
+
+    /// A data-only plugin trained while its corpus is read: the model trained on the corpus
+    /// loaded first, byte for byte, and the same errors.
+    func testDataOnlyTrainingWhileReadingEqualsTrainingOnTheLoadedCorpus() throws {
+        let lexicon = try Lexicon(parsing: "so-called\tagainst\t1.5\tdelegitimising\nheroes\tfavor\t2\tpraise\n", name: "t.tsv")
+        let m = Manifest(id: "tone", summary: "s", labels: ["favor", "against", "none"], field: "tone", alpha: 1, variant: .multinomial,
+                         lexiconScale: 1, examples: [PluginExample("the heroes", expect: ["favor"])], directory: "Plugins/Tone")
+        let words = ["the", "so-called", "heroes", "resistance", "looted", "state", "never", "defended", "Baghdad", "\\\"militias\\\"", ","]
+        var n = 0
+        func file(_ name: String, _ extra: [String] = []) throws -> String {
+            var lines: [String] = []
+            for _ in 0..<40 {
+                n += 1
+                let text = (0..<(3 + n % 7)).map { words[($0 * 7 + n * 3) % words.count] }.joined(separator: " ")
+                let label = n % 5 == 0 ? "" : #","tone":"\#(m.labels[n % 3])""#
+                lines.append(#"{"id":"r\#(n)","text":"\#(text)."\#(label)}"#)
+            }
+            let path = tmp(name)
+            try writeFileAtomically(path, Array((lines + extra).joined(separator: "\n").utf8))
+            return path
+        }
+        let paths = [try file("tone-a.jsonl"), try file("tone-b.jsonl")]
+        let streamed = try DataOnlyPlugin.train(manifest: m, paths: paths, knownActors: nil, lexicon: lexicon)
+        let loaded = try DataOnlyPlugin.train(manifest: m, corpus: Corpus.load(paths), lexicon: lexicon)
+        XCTAssertEqual(streamed.model.serialized(), loaded.serialized())
+        XCTAssertEqual(streamed.model.classifier("label")?.documentCount, 64)
+
+        func error(_ f: () throws -> Any) -> String {
+            do { _ = try f(); return "no error" } catch { return "\(error)" }
+        }
+        func errors(_ paths: [String], _ m: Manifest) -> (String, String) {
+            (error { try DataOnlyPlugin.train(manifest: m, paths: paths, knownActors: nil, lexicon: lexicon) },
+             error { let c = try Corpus.load(paths); try c.requireClean(); return try DataOnlyPlugin.train(manifest: m, corpus: c, lexicon: lexicon) })
+        }
+        let badLabel = try file("tone-bad.jsonl", [#"{"id":"x1","text":"a","tone":"maybe"}"#, #"{"id":"x2","text":"b","tone":"meh"}"#])
+        var (s, l) = errors(paths + [badLabel], m)
+        XCTAssertEqual(s, l)
+        XCTAssertTrue(s.contains("tone-bad.jsonl:41: \"tone\" is 'maybe'"), s)
+        let broken = try file("tone-broken.jsonl", [#"{"id":"r1","text":"dup","tone":"maybe"}"#, "{"])
+        (s, l) = errors(paths + [badLabel, broken], m)
+        XCTAssertEqual(s, l)
+        XCTAssertTrue(s.contains("duplicate id 'r1'") && s.contains("bad JSON"), s)
+        var unlabelled = m
+        unlabelled.field = "nothing"
+        (s, l) = errors(paths, unlabelled)
+        XCTAssertEqual(s, l)
+        XCTAssertTrue(s.contains("no record in the corpus has the field \"nothing\""), s)
+    }
+
+    /// JSON strings read eight bytes at a time stop at every escape, quote and control byte,
+    /// wherever it falls in the eight.
+    func testJSONStringsWithSpecialBytesAnywhere() throws {
+        let specials: [(json: String, text: String?)] = [(#"\""#, "\""), (#"\\"#, "\\"), (#"\n"#, "\n"), (#"\u00e9"#, "é"), ("é", "é"), ("\u{1}", nil)]
+        for length in 0..<20 {
+            for at in 0...length {
+                for (json, text) in specials {
+                    let before = String(repeating: "a", count: at), after = String(repeating: "b", count: length - at)
+                    let line = #"{"k": ""# + before + json + after + #"", "n": 1}"#
+                    if let text {
+                        let v = try JSONReader.parse(line)
+                        XCTAssertEqual(v["k"]?.string, before + text + after, line)
+                        XCTAssertEqual(v["n"]?.number, 1, line)
+                    } else {
+                        XCTAssertThrowsError(try JSONReader.parse(line), line)
+                    }
+                }
+            }
+        }
+        XCTAssertThrowsError(try JSONReader.parse(#"{"k": "abcdefghijklmnop"#), "unterminated")
     }
 
     func testMetrics() {

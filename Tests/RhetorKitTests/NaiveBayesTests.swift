@@ -56,6 +56,41 @@ final class NaiveBayesTests: XCTestCase {
         }
     }
 
+    /// Runs counted from the tables merged so far (even tables some merges old), then merged in
+    /// order: the model counted in one run, to the bit, with its features and words in the same order.
+    func testRunsContinuedFromMergedTablesMergeToTheWholeCount() {
+        let words = ["good", "bad", "fine", "awful", "great", "poor", "ok", "vile", "nice", "grim"]
+        let texts: [String] = (0..<60).map { (n: Int) -> String in
+            let picked: [String] = (0..<(2 + n % 5)).map { (j: Int) -> String in words[(j * 3 + n * n) % min(words.count, 3 + n / 6)] }
+            return picked.joined(separator: " ")
+        }
+        func count(_ nb: inout NaiveBayes, _ range: Range<Int>) {
+            for k in range {
+                let p = Analyzer().analyze(texts[k])
+                var b = FeatureBag()
+                for i in p.tokens.indices { b.token(0, i, value: 0.5 + Double(k % 3)); if i > 0 { b.pair(1, i - 1, i) } }
+                nb.addCounts(b, passage: p, label: k % 2, weight: k % 4 == 0 ? 0.25 : 1)
+            }
+        }
+        var whole = NaiveBayes(classes: ["pos", "neg"], kinds: ["w", "b"], alpha: 1)
+        count(&whole, 0..<60)
+        var merged = NaiveBayes(classes: ["pos", "neg"], kinds: ["w", "b"], alpha: 1)
+        var stale = merged.tables
+        for r in 0..<6 {
+            // Every other run starts from the tables of two merges before.
+            let from = r % 2 == 0 ? merged.tables : stale
+            stale = merged.tables
+            var part = NaiveBayes(classes: ["pos", "neg"], kinds: ["w", "b"], alpha: 1, variant: .multinomial, continuing: from)
+            count(&part, (r * 10)..<(r * 10 + 10))
+            merged.merge(part)
+        }
+        XCTAssertEqual(merged.featureCount, whole.featureCount)
+        XCTAssertEqual((0..<merged.featureCount).map(merged.featureName), (0..<whole.featureCount).map(whole.featureName))
+        XCTAssertEqual(merged.counts, whole.counts)
+        XCTAssertEqual(merged.classTotals, whole.classTotals)
+        XCTAssertEqual(merged.classDocs, whole.classDocs)
+    }
+
     func testExplanationNamesTheDecidingFeatures() {
         let nb = train(docs)
         let p = Analyzer().analyze("awful but good")

@@ -151,6 +151,7 @@ public struct Lexicon: Sendable {
 
     /// Longest, non-overlapping matches, left to right.
     public func match(_ p: Passage) -> [Hit] {
+        guard !entries.isEmpty else { return [] }   // no word to look up (a plugin without a lexicon)
         let ids = wordIDs(p)
         var hits: [Hit] = []
         var i = 0

@@ -87,6 +87,9 @@ public struct NaiveBayes: Sendable {
     /// A logistic model over the same features, mixed with this one (see `LogisticLayer`);
     /// nil for plugins that decide by naive Bayes alone.
     public var logistic: LogisticLayer?
+    /// How many features and words this model has by position from the model it continues
+    /// (see `init(…continuing:)`); `merge` adds those rows without looking them up.
+    private var continued = (features: 0, words: 0)
 
     public init(classes: [String], kinds: [String], alpha: Double = 1.0, variant: Variant = .multinomial) {
         precondition(kinds.count < 256, "at most 255 feature kinds")
@@ -97,6 +100,33 @@ public struct NaiveBayes: Sendable {
         classTotals = Array(repeating: 0, count: classes.count)
         classDocs = Array(repeating: 0, count: classes.count)
         logDenominator = Array(repeating: 0, count: classes.count)
+    }
+
+    /// The words and features of a model being counted, without its counts: what the next run
+    /// of examples is counted from (see `init(…continuing:)`).
+    struct Tables: Sendable {
+        fileprivate let vocabulary: TokenTable
+        fileprivate let featureIndex: FeatureMap
+        fileprivate let featureKeys: [UInt64]
+    }
+
+    var tables: Tables {
+        precondition(sharedRows == nil, "a model read from a file is not counted into")
+        return Tables(vocabulary: vocabulary, featureIndex: featureIndex, featureKeys: featureKeys)
+    }
+
+    /// A model with no counts that starts with the words and features of `tables` (shared until
+    /// it adds one): counting a run of examples into it finds nearly all their features there
+    /// already, with no table to grow, and merging it into the model the tables came from, as it
+    /// is then (words and features are only ever appended), adds those rows by position.
+    init(classes: [String], kinds: [String], alpha: Double, variant: Variant, continuing t: Tables) {
+        self.init(classes: classes, kinds: kinds, alpha: alpha, variant: variant)
+        vocabulary = t.vocabulary
+        featureIndex = t.featureIndex
+        featureKeys = t.featureKeys
+        counts = Array(repeating: 0, count: featureKeys.count * classes.count)
+        featureTotals = Array(repeating: 0, count: featureKeys.count)
+        continued = (featureKeys.count, vocabulary.count)
     }
 
     public var featureCount: Int { featureKeys.count }
@@ -142,20 +172,25 @@ public struct NaiveBayes: Sendable {
     /// Adds one labelled example (`weight` copies of it). Exact incremental update.
     public mutating func add(_ bag: FeatureBag, passage: Passage, label: Int, weight: Double = 1) {
         let touched = addCounts(bag, passage: passage, label: label, weight: weight)
+        // Room for the logs of features new in it (`addCounts` leaves the logs alone).
+        logNumerator.append(contentsOf: repeatElement(0, count: counts.count - logNumerator.count))
         for f in touched { refreshFeature(f) }
         refreshDenominators()
     }
 
     /// Adds one example's counts without refreshing the cached logs: bulk training, where
-    /// `refreshAll()` once at the end gives exactly what `add` per example would. Returns the
+    /// `refreshAll()` once at the end gives exactly what `add` per example would (and must come
+    /// before the model scores: the logs of new features are not even allocated). Returns the
     /// features touched.
     @discardableResult
     public mutating func addCounts(_ bag: FeatureBag, passage: Passage, label: Int, weight: Double = 1) -> [Int] {
         classDocs[label] += weight
         var touched: [Int] = []
         touched.reserveCapacity(bag.items.count)
-        // Each token is interned once per example (it is an atom of several items).
-        var tokenIDs = [Int32](repeating: -1, count: passage.tokens.count)
+        // Each token is interned once per example (it is an atom of several items); the words
+        // known already are looked up first, all in one pass (loads that do not wait on one
+        // another), the rest interned as they come.
+        var tokenIDs = vocabulary.lookupWords(passage)
         // Keys first, then the lookups: independent loads, so the cache misses of a large
         // feature table overlap instead of queueing one behind the other.
         let keys = bag.items.map { item in
@@ -170,7 +205,6 @@ public struct NaiveBayes: Sendable {
             featureIndex.insert(k, Int32(featureKeys.count))
             featureKeys.append(k)
             counts.append(contentsOf: repeatElement(0, count: classes.count))
-            logNumerator.append(contentsOf: repeatElement(0, count: classes.count))
             featureTotals.append(0)
         }
         // Then the sums, in item order as before, through buffers (no checks per item).
@@ -189,64 +223,59 @@ public struct NaiveBayes: Sendable {
         return touched
     }
 
+    /// How many examples `counting` counts apart before merging them into the model.
+    public static let countingRun = 8192
+
     /// A new model with `count` examples counted in, on every core: `add(k, &nb)` counts
     /// example k into `nb`. Fixed-size runs of examples are counted apart and merged in order,
     /// so the model does not depend on the number of cores; with whole-number feature values
     /// (text features and lexicon hits) it equals counting one by one, bit for bit.
     public static func counting(_ count: Int, classes: [String], kinds: [String], alpha: Double, variant: Variant,
                                 _ add: @Sendable (Int, inout NaiveBayes) -> Void) -> NaiveBayes {
-        let run = 8192
-        let runs = (count + run - 1) / run
-        // Every core counts runs, taken in order; whoever finishes the next run to merge merges it
-        // and any finished after it, while the other cores keep counting: no core waits for a
-        // wave's slowest run or for the merges. Runs are handed out in order, so only a few
-        // finished runs wait in memory.
-        let state = CountingState(NaiveBayes(classes: classes, kinds: kinds, alpha: alpha, variant: variant), runs: runs)
-        DispatchQueue.concurrentPerform(iterations: runs) { r in
-            var part = NaiveBayes(classes: classes, kinds: kinds, alpha: alpha, variant: variant)
+        let run = countingRun
+        var model = NaiveBayes(classes: classes, kinds: kinds, alpha: alpha, variant: variant)
+        // Every core counts runs; each is merged as soon as those before it are (see makeInOrder),
+        // and counted from the tables merged so far.
+        let merged = Shared(model.tables)
+        makeInOrder((count + run - 1) / run, make: { r in
+            var part = NaiveBayes(classes: classes, kinds: kinds, alpha: alpha, variant: variant, continuing: merged.value)
             for k in (r * run)..<min(count, (r + 1) * run) { add(k, &part) }
-            state.finished(r, part)
-        }
-        return state.model
+            return part
+        }, take: { part in
+            model.merge(part)
+            merged.value = model.tables
+        })
+        return model
     }
 
-    /// The merged model of `counting`, and the runs finished but not merged yet.
-    private final class CountingState: @unchecked Sendable {   // guarded by `lock`
-        private let lock = NSLock()
-        private var waiting: [NaiveBayes?]
-        private var next = 0              // the run to merge next
-        private var merging = false       // a thread is merging (it takes what others finish)
-        private(set) var model: NaiveBayes
-
-        init(_ model: NaiveBayes, runs: Int) { self.model = model; waiting = Array(repeating: nil, count: runs) }
-
-        func finished(_ r: Int, _ part: NaiveBayes) {
-            lock.lock()
-            waiting[r] = part
-            guard !merging else { lock.unlock(); return }
-            merging = true
-            // Merges in run order, outside the lock; what is finished meanwhile is seen on return.
-            while next < waiting.count, let ready = waiting[next] {
-                waiting[next] = nil
-                next += 1
-                lock.unlock()
-                model.merge(ready)
-                lock.lock()
-            }
-            merging = false
-            lock.unlock()
-        }
-    }
-
-    /// Adds another model's counts (same classes and kinds) to this one's; logs are not refreshed.
+    /// Adds another model's counts (same classes and kinds) to this one's; logs are not refreshed
+    /// (call `refreshAll()`).
     mutating func merge(_ other: NaiveBayes) {
         precondition(other.classes == classes && other.kinds == kinds)
         let n = classes.count
-        // Its word ids, in this model's vocabulary.
-        let ids = (0..<other.vocabulary.count).map { w in other.vocabulary.withBytes(Int32(w)) { vocabulary.intern($0, 0, $0.count) } }
+        // The features and words it continued from this model (`init(…continuing:)`) are this
+        // model's by position: those rows are added as they lie. (The zeros of rows it never
+        // counted change nothing: a sum that starts at +0 is never -0.)
+        let (shared, sharedWords) = other.continued
+        precondition(shared <= featureKeys.count && sharedWords <= vocabulary.count
+                     && (shared == 0 || featureKeys[shared - 1] == other.featureKeys[shared - 1]), "merging a model continued from another")
+        counts.withUnsafeMutableBufferPointer { counts in
+            featureTotals.withUnsafeMutableBufferPointer { totals in
+                other.counts.withUnsafeBufferPointer { otherCounts in
+                    other.featureTotals.withUnsafeBufferPointer { otherTotals in
+                        for i in 0..<(shared * n) { counts[i] += otherCounts[i] }
+                        for f in 0..<shared { totals[f] += otherTotals[f] }
+                    }
+                }
+            }
+        }
+        // Its other word ids, in this model's vocabulary.
+        let ids = (0..<other.vocabulary.count).map { w in
+            w < sharedWords ? Int32(w) : other.vocabulary.withBytes(Int32(w)) { vocabulary.intern($0, 0, $0.count) }
+        }
         ownIndex()
-        featureIndex.reserve(featureKeys.count + other.featureKeys.count)
-        for f in other.featureKeys.indices {
+        featureIndex.reserve(featureKeys.count + other.featureKeys.count - shared)
+        for f in shared..<other.featureKeys.count {
             let (kind, a, b) = other.parts(f)
             let k = NaiveBayes.key(UInt8(kind), ids[Int(a)], b == 0x0FFF_FFFF ? b : ids[Int(b)])
             let g: Int
@@ -255,7 +284,6 @@ public struct NaiveBayes: Sendable {
                 featureIndex.insert(k, Int32(g))
                 featureKeys.append(k)
                 counts.append(contentsOf: repeatElement(0, count: n))
-                logNumerator.append(contentsOf: repeatElement(0, count: n))
                 featureTotals.append(0)
             }
             for c in 0..<n { counts[g * n + c] += other.counts[f * n + c] }

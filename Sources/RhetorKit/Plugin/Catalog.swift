@@ -127,7 +127,17 @@ public struct Catalog: Sendable {
     /// Trains one plugin on the given corpus files and returns its model (not yet written).
     public func train(_ id: String, corpus paths: [String], alpha: Double? = nil) throws -> PluginModel {
         let gazetteer = try Catalog.loadGazetteer()
-        let corpus = try Corpus.load(paths, knownActors: gazetteer.actors.isEmpty ? nil : gazetteer.ids)
+        let knownActors = gazetteer.actors.isEmpty ? nil : gazetteer.ids
+        // A data-only plugin counts the records while they are read, never holding them all. When
+        // it cannot be trained here, the general path below says why, in its order of checks.
+        if let e = try? entry(id), case .dataOnly(var m?) = e.kind, FileManager.default.fileExists(atPath: e.descriptor.directory),
+           let lexicon = try? Catalog.lexicon(e) {
+            if let a = alpha { m.alpha = a }
+            var (model, corpus) = try DataOnlyPlugin.train(manifest: m, paths: paths, knownActors: knownActors, lexicon: lexicon)
+            Catalog.stamp(&model, e, corpus: corpus)
+            return model
+        }
+        let corpus = try Corpus.load(paths, knownActors: knownActors)
         try corpus.requireClean()
         return try train(id, corpus: corpus, alpha: alpha, gazetteer: gazetteer)
     }
@@ -144,8 +154,7 @@ public struct Catalog: Sendable {
         var options = TrainingOptions()
         options.alpha = alpha
         options.gazetteer = try gazetteer ?? Catalog.loadGazetteer()
-        let lexiconPath = e.descriptor.lexiconPath
-        let lexicon = FileManager.default.fileExists(atPath: lexiconPath) ? try Lexicon.load(path: lexiconPath) : Lexicon()
+        let lexicon = try Catalog.lexicon(e)
         var model: PluginModel
         switch e.kind {
         case .swift(let t): model = try t.train(corpus, lexicon: lexicon, options: options)
@@ -155,13 +164,24 @@ public struct Catalog: Sendable {
             if let a = alpha { m.alpha = a }
             model = try DataOnlyPlugin.train(manifest: m, corpus: corpus, lexicon: lexicon)
         }
+        Catalog.stamp(&model, e, corpus: corpus)
+        return model
+    }
+
+    /// The plugin's lexicon (empty when it has none).
+    static func lexicon(_ e: Entry) throws -> Lexicon {
+        let path = e.descriptor.lexiconPath
+        return FileManager.default.fileExists(atPath: path) ? try Lexicon.load(path: path) : Lexicon()
+    }
+
+    /// Records what the model was built from, for `staleness`.
+    static func stamp(_ model: inout PluginModel, _ e: Entry, corpus: Corpus) {
         model.setMeta("plugin-version", String(e.descriptor.version))
         model.setMeta("tokenizer", Catalog.tokenizerVersion)
         model.setMeta("corpus-sha256", corpus.sha256)
         model.setMeta("corpus-files", corpus.files.map { ($0 as NSString).lastPathComponent }.joined(separator: " "))
-        model.setMeta("lexicon-sha256", Catalog.sourceHash(lexiconPath, extra: e.kind))
+        model.setMeta("lexicon-sha256", Catalog.sourceHash(e.descriptor.lexiconPath, extra: e.kind))
         model.setMeta("gazetteer-sha256", SHA256.hex((try? readBytes(Catalog.gazetteerPath)) ?? []))
-        return model
     }
 
     static func sourceHash(_ lexiconPath: String, extra kind: Kind) -> String {

@@ -108,11 +108,60 @@ public struct DataOnlyPlugin: PluginInstance {
 
     /// Trains from every record that carries the manifest's label field.
     public static func train(manifest m: Manifest, corpus: Corpus, lexicon: Lexicon) throws -> PluginModel {
-        let examples = try corpus.labelled(field: m.field, labels: m.labels, fix: "fix the record, or the labels in plugin.json")
-        var nb = NaiveBayes.counting(examples.count, classes: m.labels, kinds: kinds, alpha: m.alpha, variant: m.variant) { k, nb in
-            let p = Analyzer().analyze(examples[k].record.text)
-            nb.addCounts(features(p, hits: lexicon.match(p), lexicon: lexicon), passage: p, label: examples[k].label)
+        let examples = try corpus.labelled(field: m.field, labels: m.labels, fix: fix)
+        let nb = NaiveBayes.counting(examples.count, classes: m.labels, kinds: kinds, alpha: m.alpha, variant: m.variant) { k, nb in
+            count(examples[k].record, label: examples[k].label, into: &nb, lexicon: lexicon)
         }
+        return model(m, nb, lexicon: lexicon)
+    }
+
+    /// Trains from corpus files while they are read (`Corpus.stream`), never holding all their
+    /// records: the model that `train(manifest:corpus:lexicon:)` makes of `Corpus.load(paths)`,
+    /// bit for bit (runs of lines are counted apart rather than runs of examples, and merged
+    /// in order just the same; data-only counts are whole numbers, whose sums do not depend on
+    /// how they are grouped). Throws what `load`, `requireClean` and that function would, in
+    /// that order. Returns the corpus read too, without its records (for its checksum).
+    public static func train(manifest m: Manifest, paths: [String], knownActors: Set<String>?, lexicon: Lexicon) throws -> (model: PluginModel, corpus: Corpus) {
+        var nb = NaiveBayes(classes: m.labels, kinds: kinds, alpha: m.alpha, variant: m.variant)
+        var labelled = 0
+        var badLabel: (any Error)? = nil
+        // Each run is counted from the tables merged so far (as `NaiveBayes.counting` does).
+        let merged = Shared(nb.tables)
+        let corpus = try Corpus.stream(paths, knownActors: knownActors, run: NaiveBayes.countingRun, each: { records in
+            var part = (nb: NaiveBayes(classes: m.labels, kinds: kinds, alpha: m.alpha, variant: m.variant, continuing: merged.value),
+                        labelled: 0, badLabel: (any Error)?.none)
+            for r in records {
+                do {
+                    guard let k = try Corpus.label(of: r, field: m.field, labels: m.labels, fix: fix) else { continue }
+                    count(r, label: k, into: &part.nb, lexicon: lexicon)
+                    part.labelled += 1
+                } catch {
+                    if part.badLabel == nil { part.badLabel = error }
+                }
+            }
+            return part
+        }, merge: { part in
+            nb.merge(part.nb)
+            merged.value = nb.tables
+            labelled += part.labelled
+            if badLabel == nil { badLabel = part.badLabel }
+        })
+        try corpus.requireClean()
+        if let badLabel { throw badLabel }
+        guard labelled > 0 else { throw Corpus.noLabelledRecord(field: m.field) }
+        return (model(m, nb, lexicon: lexicon), corpus)
+    }
+
+    private static let fix = "fix the record, or the labels in plugin.json"
+
+    /// Counts one record, labelled `label`, into `nb`.
+    private static func count(_ r: CorpusRecord, label: Int, into nb: inout NaiveBayes, lexicon: Lexicon) {
+        let p = Analyzer().analyze(r.text)
+        nb.addCounts(features(p, hits: lexicon.match(p), lexicon: lexicon), passage: p, label: label)
+    }
+
+    /// The model file's contents: the manifest's settings, the lexicon, the counts.
+    private static func model(_ m: Manifest, _ counted: NaiveBayes, lexicon: Lexicon) -> PluginModel {
         var model = PluginModel(pluginID: m.id)
         model.setMeta("kind", "data-only")
         model.setMeta("level", PluginLevel.passage.rawValue)
@@ -122,6 +171,7 @@ public struct DataOnlyPlugin: PluginInstance {
         model.setMeta("lexicon-scale", formatNumber(m.lexiconScale))
         model.lexicon = lexicon
         model.tables.append(("examples", m.examples.map { [$0.text] + $0.expect }))
+        var nb = counted
         nb.refreshAll()
         model.setClassifier("label", nb)
         return model

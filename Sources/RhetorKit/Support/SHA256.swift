@@ -20,8 +20,10 @@ public enum SHA256 {
     public static func hex(_ bytes: [UInt8]) -> String { bytes.withUnsafeBufferPointer { hex($0) } }
 
     /// The hex digest of bytes in place (a mapped model file: no copy into an array first).
-    public static func hex(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
-        digest(bytes, hardware: hardware).map { b in
+    public static func hex(_ bytes: UnsafeBufferPointer<UInt8>) -> String { hexString(digest(bytes, hardware: hardware)) }
+
+    static func hexString(_ digest: [UInt8]) -> String {
+        digest.map { b in
             let s = String(b, radix: 16)
             return s.count == 1 ? "0" + s : s
         }.joined()
@@ -36,35 +38,72 @@ public enum SHA256 {
     }
 
     static func digest(_ message: UnsafeBufferPointer<UInt8>, hardware: Bool) -> [UInt8] {
-        var h: [UInt32] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]
-        // Whole blocks straight from the message (no copy of it); the padded tail apart.
-        let full = message.count / 64 * 64
-        var tail = Array(message[full...])
-        let bitLength = UInt64(message.count) * 8
-        tail.append(0x80)
-        while tail.count % 64 != 56 { tail.append(0) }
-        for s in stride(from: 56, through: 0, by: -8) { tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(s))) }
-        if hardware {
-            h.withUnsafeMutableBufferPointer { hp in
-                if full > 0 { rhetor_sha256_blocks(hp.baseAddress!, message.baseAddress!, full / 64) }
-                tail.withUnsafeBufferPointer { tp in rhetor_sha256_blocks(hp.baseAddress!, tp.baseAddress!, tp.count / 64) }
+        var s = Stream(hardware: hardware)
+        s.add(message)
+        return s.digest()
+    }
+
+    /// The hex digest of a message given in pieces, each hashed where it lies: a corpus of
+    /// several files is checksummed as one message without copying the files into one array.
+    public struct Stream {
+        private var h: [UInt32] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]
+        /// The start of a block whose end has not come yet (under 64 bytes).
+        private var partial: [UInt8] = []
+        private var length = 0
+        private let hardware: Bool
+
+        public init() { self.init(hardware: SHA256.hardware) }
+        init(hardware: Bool) { self.hardware = hardware }
+
+        public mutating func add(_ bytes: [UInt8]) { bytes.withUnsafeBufferPointer { add($0) } }
+        public mutating func add(_ s: String) { add(Array(s.utf8)) }
+
+        public mutating func add(_ bytes: UnsafeBufferPointer<UInt8>) {
+            length += bytes.count
+            var rest = bytes[...]
+            if !partial.isEmpty {
+                let take = min(64 - partial.count, rest.count)
+                partial += rest.prefix(take)
+                rest = rest.dropFirst(take)
+                guard partial.count == 64 else { return }
+                partial.withUnsafeBufferPointer { SHA256.blocks(&h, $0.baseAddress!, 1, hardware: hardware) }
+                partial.removeAll(keepingCapacity: true)
             }
-            return bigEndian(h)
+            // Whole blocks straight from the bytes (no copy of them); the rest waits for more.
+            let whole = rest.count / 64
+            if whole > 0 { SHA256.blocks(&h, bytes.baseAddress! + rest.startIndex, whole, hardware: hardware) }
+            partial += rest.dropFirst(whole * 64)
+        }
+
+        /// The digest of everything added (the padded last block is hashed on a copy).
+        public func digest() -> [UInt8] {
+            var h = h
+            var tail = partial
+            let bitLength = UInt64(length) * 8
+            tail.append(0x80)
+            while tail.count % 64 != 56 { tail.append(0) }
+            for s in stride(from: 56, through: 0, by: -8) { tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(s))) }
+            tail.withUnsafeBufferPointer { SHA256.blocks(&h, $0.baseAddress!, $0.count / 64, hardware: hardware) }
+            return SHA256.bigEndian(h)
+        }
+
+        public func hex() -> String { SHA256.hexString(digest()) }
+    }
+
+    /// Hashes `count` whole 64-byte blocks at `p` into `h`.
+    private static func blocks(_ h: inout [UInt32], _ p: UnsafePointer<UInt8>, _ count: Int, hardware: Bool) {
+        if hardware {
+            h.withUnsafeMutableBufferPointer { hp in rhetor_sha256_blocks(hp.baseAddress!, p, count) }
+            return
         }
         var w = [UInt32](repeating: 0, count: 64)
         h.withUnsafeMutableBufferPointer { hp in
             w.withUnsafeMutableBufferPointer { wp in
                 k.withUnsafeBufferPointer { kp in
-                    var chunk = 0
-                    while chunk < full { compress(message.baseAddress! + chunk, hp, wp, kp); chunk += 64 }
-                    tail.withUnsafeBufferPointer { tp in
-                        var chunk = 0
-                        while chunk < tp.count { compress(tp.baseAddress! + chunk, hp, wp, kp); chunk += 64 }
-                    }
+                    for block in 0..<count { compress(p + block * 64, hp, wp, kp) }
                 }
             }
         }
-        return bigEndian(h)
     }
 
     private static func bigEndian(_ h: [UInt32]) -> [UInt8] {

@@ -39,11 +39,13 @@ public struct Analyzer: Sendable {
         return t
     }()
 
+    /// Whether `norm[a..<b]` is a negator, given `negatorShapes` and `negatorKeys` (passed in: a
+    /// loop over a passage's words reads the globals once, not once a word).
     @inline(__always)
-    static func isNegator(_ norm: [UInt8], _ a: Int, _ b: Int) -> Bool {
-        guard b > a, b - a <= 8, negatorShapes[Int(norm[a])] & (1 << (b - a)) != 0 else { return false }
+    static func isNegator(_ norm: [UInt8], _ a: Int, _ b: Int, shapes: [UInt16], keys: [UInt64]) -> Bool {
+        guard b > a, b - a <= 8, shapes[Int(norm[a])] & (1 << (b - a)) != 0 else { return false }
         let key = pack(norm, a, b)
-        return negatorKeys.withUnsafeBufferPointer { keys in
+        return keys.withUnsafeBufferPointer { keys in
             for k in keys where k == key { return true }
             return false
         }
@@ -83,23 +85,32 @@ public struct Analyzer: Sendable {
 
     private func markNegation(_ tokens: inout [Token], normalized: [UInt8]) {
         var inScope = false
-        for i in tokens.indices {
-            if tokens[i].kind == .punct {
-                let c = normalized[Int(tokens[i].normStart)]
-                if c != UInt8(ascii: "'") && c != UInt8(ascii: "\"") { inScope = false }
-                continue
+        let shapes = Analyzer.negatorShapes, keys = Analyzer.negatorKeys
+        // The tokens' buffer taken once: no uniqueness check per flag set.
+        tokens.withUnsafeMutableBufferPointer { tokens in
+            for i in tokens.indices {
+                if tokens[i].kind == .punct {
+                    let c = normalized[Int(tokens[i].normStart)]
+                    if c != UInt8(ascii: "'") && c != UInt8(ascii: "\"") { inScope = false }
+                    continue
+                }
+                if tokens[i].kind == .word, tokens[i].normEnd - tokens[i].normStart <= 8,
+                   Analyzer.isNegator(normalized, Int(tokens[i].normStart), Int(tokens[i].normEnd), shapes: shapes, keys: keys) {
+                    tokens[i].flags.insert(.negator)
+                    inScope = true
+                    continue
+                }
+                if inScope { tokens[i].flags.insert(.negated) }
             }
-            if tokens[i].kind == .word, tokens[i].normEnd - tokens[i].normStart <= 8,
-               Analyzer.isNegator(normalized, Int(tokens[i].normStart), Int(tokens[i].normEnd)) {
-                tokens[i].flags.insert(.negator)
-                inScope = true
-                continue
-            }
-            if inScope { tokens[i].flags.insert(.negated) }
         }
     }
 
     private func splitSentences(_ tokens: inout [Token], normalized: [UInt8]) -> [Range<Int>] {
+        // The tokens' buffer taken once: no uniqueness check per token written.
+        tokens.withUnsafeMutableBufferPointer { splitSentences($0, normalized: normalized) }
+    }
+
+    private func splitSentences(_ tokens: UnsafeMutableBufferPointer<Token>, normalized: [UInt8]) -> [Range<Int>] {
         var sentences: [Range<Int>] = []
         var start = 0
         var i = 0
@@ -416,25 +427,37 @@ struct Scanner {
         var possessive = false
         while i < bytes.count {
             // ASCII letters and digits, most of most text, in a tight loop (what the general
-            // path below does for them: count, lower-case, advance).
-            while i < bytes.count {
-                let b = bytes[i], lower = b | 0x20
-                if lower >= UInt8(ascii: "a") && lower <= UInt8(ascii: "z") {
-                    let isUpper = b <= UInt8(ascii: "Z")
-                    if letters == 0 && digits == 0 { firstUpper = isUpper }
-                    letters += 1
-                    if isUpper { uppers += 1 }
-                    norm.append(lower)
-                } else if b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") {
-                    digits += 1
-                    norm.append(b)
+            // path below does for them: count, lower-case, advance), on locals: one folded byte
+            // each, written where room was made once.
+            let input = bytes
+            norm.reserve(input.count - i)
+            var out = norm.base + norm.count
+            // Only a word's first character can set `firstUpper`.
+            if letters == 0 && digits == 0, (input[i] | 0x20) &- UInt8(ascii: "a") < 26 { firstUpper = input[i] <= UInt8(ascii: "Z") }
+            var k = i
+            while k < input.count {
+                let b = input[k], lower = b | 0x20
+                if lower &- UInt8(ascii: "a") < 26 {
+                    letters &+= 1
+                    uppers &+= b <= UInt8(ascii: "Z") ? 1 : 0
+                    out.pointee = lower
+                } else if b &- UInt8(ascii: "0") < 10 {
+                    digits &+= 1
+                    out.pointee = b
                 } else {
                     break
                 }
-                i += 1
-                scalar += 1
+                out += 1
+                k &+= 1
             }
+            norm.added(k - i)
+            scalar += k - i
+            i = k
             guard i < bytes.count else { break }
+            // The commonest end of a word, a space or an ASCII mark other than an apostrophe or a
+            // period, ends it here (what the general path below does with it).
+            let next = bytes[i]
+            if next < 0x80 && next != UInt8(ascii: "'") && next != UInt8(ascii: "`") && next != UInt8(ascii: ".") { break }
             let (v, len) = decode(i)
             let c = Scanner.classify(v)
             if c == .letter || c == .digit {
@@ -605,6 +628,17 @@ struct ByteBuffer {
 
     mutating func append<C: Collection>(contentsOf c: C) where C.Element == UInt8 {
         for b in c { append(b) }
+    }
+
+    /// Room for `n` more bytes: a loop may write them from `base + count` on, with no check per
+    /// byte, then count them in with `added`.
+    mutating func reserve(_ n: Int) {
+        while count + n > capacity { grow() }
+    }
+
+    mutating func added(_ n: Int) {
+        assert(count + n <= capacity)
+        count += n
     }
 
     @inline(never)
