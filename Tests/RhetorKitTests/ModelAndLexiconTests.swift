@@ -63,6 +63,13 @@ final class ModelAndLexiconTests: XCTestCase {
         XCTAssertThrowsError(try PluginModel(bytes: body, name: "m")) { e in XCTAssertTrue("\(e)".contains("version 9"), "\(e)") }
     }
 
+    func testXXH64KnownVectors() {
+        XCTAssertEqual(XXH64.hex([]), "ef46db3751d8e999")
+        XCTAssertEqual(XXH64.hex(Array("abc".utf8)), "44bc2cf5ad770999")
+        // Past one 32-byte stripe, with a tail of 8-, 4- and 1-byte steps.
+        XCTAssertEqual(XXH64.hex(Array("Nobody inspects the spammish repetition".utf8)), "fbcea83c8a378bf1")
+    }
+
     func testSHA256KnownVectors() {
         XCTAssertEqual(SHA256.hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         XCTAssertEqual(SHA256.hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
