@@ -5,6 +5,8 @@ import RhetorPlugins
 
 @main
 struct Rhetor: ParsableCommand {
+    // Every command names itself: a name derived from the type costs a runtime type lookup
+    // (`String(describing:)`) for each command at every start.
     static let configuration = CommandConfiguration(
         commandName: "rhetor",
         abstract: "Classify political and conflict discourse: stance, sectarian rhetoric, actor roles — with the evidence.",
