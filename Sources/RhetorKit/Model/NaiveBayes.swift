@@ -83,6 +83,9 @@ public struct NaiveBayes: Sendable {
     public private(set) var classDocs: [Double]
     private var logNumerator: [Double] = []
     private var logDenominator: [Double]
+    /// Per feature, its counts summed over the classes (complement logs, learning). A
+    /// multinomial model read from its file leaves them to its first change (`ownTotals`):
+    /// classifying needs only the class totals.
     private var featureTotals: [Double] = []
     /// A logistic model over the same features, mixed with this one (see `LogisticLayer`);
     /// nil for plugins that decide by naive Bayes alone.
@@ -151,6 +154,7 @@ public struct NaiveBayes: Sendable {
     /// features touched.
     @discardableResult
     public mutating func addCounts(_ bag: FeatureBag, passage: Passage, label: Int, weight: Double = 1) -> [Int] {
+        ownTotals()
         classDocs[label] += weight
         var touched: [Int] = []
         touched.reserveCapacity(bag.items.count)
@@ -245,6 +249,8 @@ public struct NaiveBayes: Sendable {
         // Its word ids, in this model's vocabulary.
         let ids = (0..<other.vocabulary.count).map { w in other.vocabulary.withBytes(Int32(w)) { vocabulary.intern($0, 0, $0.count) } }
         ownIndex()
+        ownTotals()
+        let otherTotals = other.featureTotals.count == other.featureKeys.count ? other.featureTotals : other.rowTotals()
         featureIndex.reserve(featureKeys.count + other.featureKeys.count)
         for f in other.featureKeys.indices {
             let (kind, a, b) = other.parts(f)
@@ -259,7 +265,7 @@ public struct NaiveBayes: Sendable {
                 featureTotals.append(0)
             }
             for c in 0..<n { counts[g * n + c] += other.counts[f * n + c] }
-            featureTotals[g] += other.featureTotals[f]
+            featureTotals[g] += otherTotals[f]
         }
         for c in 0..<n {
             classTotals[c] += other.classTotals[c]
@@ -269,42 +275,51 @@ public struct NaiveBayes: Sendable {
 
     /// Recomputes every cached log: after bulk loading.
     public mutating func refreshAll() {
-        if logNumerator.count != counts.count { logNumerator = Array(repeating: 0, count: counts.count) }
-        // Counts are nearly all small whole numbers: log(k + α) for those comes from a table
-        // (the same values: the same log of the same double), so loading a model is not
-        // hundreds of thousands of `log` calls.
-        let smallLogs = (0..<NaiveBayes.smallCounts).map { log(Double($0) + alpha) }
+        if variant == .complement { ownTotals() }
         let n = classes.count
         let multinomial = variant == .multinomial
-        let smoothing = alpha
-        counts.withUnsafeBufferPointer { counts in
-            featureTotals.withUnsafeBufferPointer { totals in
-                logNumerator.withUnsafeMutableBufferPointer { num in
-                    smallLogs.withUnsafeBufferPointer { smallLogs in
-                        @inline(__always) func logCount(_ x: Double) -> Double {
-                            if x >= 0, x < Double(NaiveBayes.smallCounts) {
-                                let k = Int(x)
-                                if Double(k) == x { return smallLogs[k] }
-                            }
-                            return log(x + smoothing)
-                        }
-                        // Multinomial numerators are the counts' own: one flat pass.
-                        if multinomial {
-                            for i in 0..<counts.count { num[i] = logCount(counts[i]) }
-                            return
-                        }
+        var logs = LogCounts(alpha: alpha)
+        // Every element written before it is read: no zeroing pass first.
+        logNumerator = [Double](unsafeUninitializedCapacity: counts.count) { num, done in
+            counts.withUnsafeBufferPointer { counts in
+                featureTotals.withUnsafeBufferPointer { totals in
+                    // Multinomial numerators are the counts' own: one flat pass.
+                    if multinomial {
+                        for i in 0..<counts.count { num[i] = logs.log(counts[i]) }
+                    } else {
                         for f in 0..<totals.count {
-                            for c in 0..<n { num[f * n + c] = logCount(totals[f] - counts[f * n + c]) }
+                            for c in 0..<n { num[f * n + c] = logs.log(totals[f] - counts[f * n + c]) }
                         }
                     }
                 }
             }
+            done = counts.count
         }
         refreshDenominators()
     }
 
-    /// Whole counts below this take their log from `refreshAll`'s table.
+    /// Whole counts below this take their log from a table (`LogCounts`).
     static let smallCounts = 256
+
+    /// `featureTotals`, before they are changed or used, for a model that left them.
+    private mutating func ownTotals() {
+        if featureTotals.count != featureKeys.count { featureTotals = rowTotals() }
+    }
+
+    /// Each feature's counts summed over the classes, in class order.
+    private func rowTotals() -> [Double] {
+        let n = classes.count
+        return [Double](unsafeUninitializedCapacity: featureKeys.count) { totals, done in
+            counts.withUnsafeBufferPointer { counts in
+                for f in 0..<featureKeys.count {
+                    var total = 0.0
+                    for c in 0..<n { total += counts[f * n + c] }
+                    totals[f] = total
+                }
+            }
+            done = featureKeys.count
+        }
+    }
 
     private mutating func refreshFeature(_ f: Int) {
         let n = classes.count
@@ -660,6 +675,7 @@ public struct NaiveBayes: Sendable {
     private mutating func appendRow(_ key: UInt64, _ counts: UnsafeBufferPointer<Double>, duplicate: () -> String) throws {
         guard row(key) == nil else { throw RhetorError.input(duplicate()) }
         ownIndex()
+        ownTotals()
         featureIndex.insert(key, Int32(featureKeys.count))
         featureKeys.append(key)
         self.counts.append(contentsOf: counts)
@@ -675,7 +691,8 @@ public struct NaiveBayes: Sendable {
     /// classifiers share (stance's six targets have 86% of their features in common, so a
     /// passage's features are looked up once for all), with `rows` taking its ids to this
     /// model's rows (nil when they are the same: a file with one classifier). The totals are
-    /// summed row by row, as `loadRow` one row at a time would.
+    /// summed row by row, as `loadRow` one row at a time would (the features' own only for the
+    /// complement rule, whose logs need them: see `featureTotals`).
     init(classes: [String], kinds: [String], alpha: Double, variant: Variant, docs: [Double], vocabulary: TokenTable,
          keys: ModelArray<UInt64>, counts: ModelArray<Double>, index: FeatureMap, rows: ModelArray<Int32>?) throws {
         self.init(classes: classes, kinds: kinds, alpha: alpha, variant: variant)
@@ -701,18 +718,14 @@ public struct NaiveBayes: Sendable {
         featureKeys = keys
         self.counts = counts
         let n = classes.count
-        featureTotals = [Double](unsafeUninitializedCapacity: keys.count) { totals, done in
-            counts.withUnsafeBufferPointer { counts in
-                classTotals.withUnsafeMutableBufferPointer { classTotals in
-                    for f in 0..<keys.count {
-                        var total = 0.0
-                        for c in 0..<n { classTotals[c] += counts[f * n + c]; total += counts[f * n + c] }
-                        totals[f] = total
-                    }
+        counts.withUnsafeBufferPointer { counts in
+            classTotals.withUnsafeMutableBufferPointer { classTotals in
+                for f in 0..<keys.count {
+                    for c in 0..<n { classTotals[c] += counts[f * n + c] }
                 }
             }
-            done = keys.count
         }
+        if variant == .complement { featureTotals = rowTotals() }
         refreshAll()
     }
 
@@ -736,6 +749,48 @@ public struct NaiveBayes: Sendable {
             return r
         }
         return (index, rows)
+    }
+}
+
+/// log(x + α) for counts x, the same doubles `log` gives, without a `log` call for most:
+/// nearly every count is a small whole number, whose logs come from a table, and the rest
+/// (weighted examples make 40% of stance's counts fractional) take few distinct values, each
+/// computed once. Building a model's logs at load is then not hundreds of thousands of calls.
+struct LogCounts {
+    let alpha: Double
+    private let small: [Double]
+    /// The other counts met, by bit pattern (`UInt64.max`: empty slot), and their logs.
+    private var seen: [UInt64]
+    private var seenLogs: [Double]
+    private var seenCount = 0
+    private static let slots = 8192
+
+    init(alpha: Double) {
+        self.alpha = alpha
+        small = (0..<NaiveBayes.smallCounts).map { Foundation.log(Double($0) + alpha) }
+        seen = Array(repeating: .max, count: LogCounts.slots)
+        seenLogs = Array(repeating: 0, count: LogCounts.slots)
+    }
+
+    @inline(__always)
+    mutating func log(_ x: Double) -> Double {
+        if x >= 0, x < Double(NaiveBayes.smallCounts) {
+            let k = Int(x)
+            if Double(k) == x { return small[k] }
+        }
+        // A full table (more distinct counts than expected) or a NaN takes the call.
+        guard !x.isNaN, seenCount < LogCounts.slots / 2 else { return Foundation.log(x + alpha) }
+        let bits = x.bitPattern
+        var s = Int(truncatingIfNeeded: (bits &* 0x9E37_79B9_7F4A_7C15) >> 51) & (LogCounts.slots - 1)
+        while seen[s] != .max {
+            if seen[s] == bits { return seenLogs[s] }
+            s = (s + 1) & (LogCounts.slots - 1)
+        }
+        let value = Foundation.log(x + alpha)
+        seen[s] = bits
+        seenLogs[s] = value
+        seenCount += 1
+        return value
     }
 }
 
