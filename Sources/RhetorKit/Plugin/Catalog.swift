@@ -58,7 +58,9 @@ public struct Catalog: Sendable {
         // A failed preload is left to `load`, which reads the file again and reports the error.
         let paths = unknown.map { modelsDir + "/" + $0 } + wanted.map { entries[$0].modelPath }
         let readable = paths.indices.filter { fm.fileExists(atPath: paths[$0]) }
-        func size(_ path: String) -> Int { (try? fm.attributesOfItem(atPath: path)[.size] as? Int) ?? 0 }
+        // stat, not FileManager.attributesOfItem, which also looks up the owner's and group's
+        // names (reading /etc/passwd and /etc/group for each file).
+        func size(_ path: String) -> Int { var st = stat(); return stat(path, &st) == 0 ? Int(st.st_size) : 0 }
         let order = readable.sorted { size(paths[$0]) > size(paths[$1]) }
         var models = [PluginModel?](repeating: nil, count: paths.count)
         models.withUnsafeMutableBufferPointer { buffer in
