@@ -50,18 +50,19 @@ struct CommonOptions: ParsableArguments {
     /// Loads the named plugins (comma-separated), or every plugin that has a model.
     func loadPlugins(_ list: String?) throws -> [any PluginInstance] {
         let listed = list.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
-        // The models are read while the catalog is built, all side by side.
-        let cat = Catalog(registered: registeredPlugins, modelsDir: modelsDir, preload: listed.map { .only($0) } ?? .all)
+        let cat = Catalog(registered: registeredPlugins, modelsDir: modelsDir)
         let ids = listed ?? cat.available
         guard !ids.isEmpty else {
             throw RhetorError.input("no models in \(modelsDir); build them with `rhetor train --all` or point --models at a folder of .model files")
         }
-        // Plugins are built side by side too; the first failure in list order is reported, as a
-        // one-by-one load would.
+        // Each plugin is read and built on one core, side by side with the others (a plugin's
+        // start overlaps the reading of the rest), the largest model first; the first failure
+        // in list order is reported, as a one-by-one load would.
+        let order = cat.largestFirst(ids)
         var loaded = [Result<any PluginInstance, Error>?](repeating: nil, count: ids.count)
         loaded.withUnsafeMutableBufferPointer { buffer in
             nonisolated(unsafe) let slots = buffer   // each iteration writes its own slot
-            DispatchQueue.concurrentPerform(iterations: ids.count) { k in slots[k] = Result { try cat.load(ids[k]) } }
+            DispatchQueue.concurrentPerform(iterations: ids.count) { n in let k = order[n]; slots[k] = Result { try cat.load(ids[k]) } }
         }
         return try loaded.map { try $0!.get() }
     }
