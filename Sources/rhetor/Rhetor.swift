@@ -15,6 +15,12 @@ struct Rhetor: ParsableCommand {
 
     @OptionGroup var common: CommonOptions
 
+    static func main() {
+        // The models are read while the command line is parsed (see ModelReadAhead).
+        if let dir = CommonOptions.modelsDirToReadAhead(CommandLine.arguments) { ModelReadAhead.start(modelsDir: dir) }
+        main(nil)
+    }
+
     func run() throws {
         if isatty(0) != 0 {
             var repl = try Repl.parse([])
@@ -45,6 +51,25 @@ struct CommonOptions: ParsableArguments {
     var models: String?
 
     var modelsDir: String { Catalog.resolveModelsDir(models) }
+
+    /// The models folder of a command line that loads every model (`classify` or `repl`, or no
+    /// command: one of them, with no --plugins), found in the arguments before they are parsed;
+    /// nil for any other. A wrong guess costs only the reading.
+    static func modelsDirToReadAhead(_ arguments: [String]) -> String? {
+        var models: String? = nil, command: String? = nil
+        var k = 1
+        while k < arguments.count {
+            let a = arguments[k]
+            k += 1
+            if a == "--models", k < arguments.count { models = arguments[k]; k += 1; continue }
+            if a.hasPrefix("--models=") { models = String(a.dropFirst(9)); continue }
+            if a == "--plugins" || a.hasPrefix("--plugins=") || a == "-h" || a == "--help" { return nil }
+            if command == nil && !a.hasPrefix("-") { command = a }
+        }
+        guard command == nil || command == "classify" || command == "repl" else { return nil }
+        return Catalog.resolveModelsDir(models)
+    }
+
     var catalog: Catalog { Catalog(registered: registeredPlugins, modelsDir: modelsDir) }
 
     /// Loads the named plugins (comma-separated), or every plugin that has a model.

@@ -70,6 +70,23 @@ final class ModelAndLexiconTests: XCTestCase {
         XCTAssertEqual(try PluginModel.load(path: path).classifier("label")?.featureCount, try sampleModel().classifier("label")?.featureCount)
     }
 
+    /// Models read ahead are the models read: taken when read, waited for while being read, read
+    /// on the spot when not started yet; a file that fails to read gives nil (the catalog reads
+    /// it again for its error).
+    func testModelsReadAheadAreTheModelsRead() throws {
+        let good = try sampleModel().serialized()
+        let paths = (0..<4).map { tmp("ahead-\($0).model") }
+        for p in paths.dropLast() { try writeFileAtomically(p, good) }
+        try writeFileAtomically(paths.last!, Array(good.prefix(100)))
+        let ahead = ModelReadAhead(paths: paths)
+        let reader = Thread { ahead.readAll() }
+        reader.start()
+        for p in paths.dropLast() + [paths[0]] {   // the first again: taken already, read on the spot
+            XCTAssertEqual(ahead.take(p)?.serialized(), good, p)
+        }
+        XCTAssertNil(ahead.take(paths.last!))
+    }
+
     /// Several classifiers share one vocabulary and feature index in the file.
     func testModelWithSeveralClassifiersRoundTrips() throws {
         var model = try sampleModel()

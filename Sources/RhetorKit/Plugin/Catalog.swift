@@ -45,7 +45,7 @@ public struct Catalog: Sendable {
         var models = [PluginModel?](repeating: nil, count: paths.count)
         models.withUnsafeMutableBufferPointer { buffer in
             nonisolated(unsafe) let slots = buffer   // each iteration writes its own slot
-            DispatchQueue.concurrentPerform(iterations: order.count) { k in slots[order[k]] = try? PluginModel.load(path: paths[order[k]]) }
+            DispatchQueue.concurrentPerform(iterations: order.count) { k in slots[order[k]] = Catalog.read(paths[order[k]]) }
         }
         for (k, file) in unknown.enumerated() {
             guard let model = models[k], model.meta("kind") == "data-only", let p = try? DataOnlyPlugin(model: model) else { continue }
@@ -55,11 +55,23 @@ public struct Catalog: Sendable {
 
     public static func modelPath(_ dir: String, _ id: String) -> String { dir + "/" + id + ".model" }
 
+    /// The model at `path`, or nil when it cannot be read: read ahead, if it was (`ModelReadAhead`).
+    static func read(_ path: String) -> PluginModel? {
+        if let ahead = ModelReadAhead.current { return ahead.take(path) }
+        return try? PluginModel.load(path: path)
+    }
+
     /// The plugins' model files, the largest first: reading and building them side by side in this
     /// order, the cores finish together.
     public func largestFirst(_ ids: [String]) -> [Int] {
         let sizes = ids.map { id in (try? entry(id)).map { Catalog.fileSize($0.modelPath) } ?? 0 }
         return ids.indices.sorted { sizes[$0] > sizes[$1] }
+    }
+
+    /// Every model file in `dir`, the largest first.
+    static func modelFiles(_ dir: String) -> [String] {
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".model") }
+        return files.map { dir + "/" + $0 }.sorted { fileSize($0) > fileSize($1) }
     }
 
     /// By stat, not FileManager.attributesOfItem, which also looks up the owner's and group's
@@ -93,7 +105,8 @@ public struct Catalog: Sendable {
         guard FileManager.default.fileExists(atPath: e.modelPath) else {
             throw RhetorError.input("\(e.modelPath): no model for plugin '\(id)'; build it with `rhetor train \(id)`")
         }
-        let model = try e.model ?? PluginModel.load(path: e.modelPath)
+        // A model that could not be read ahead is read again here, for its error.
+        let model = try e.model ?? Catalog.read(e.modelPath) ?? PluginModel.load(path: e.modelPath)
         guard model.pluginID == id else { throw RhetorError.input("\(e.modelPath): holds plugin '\(model.pluginID)', not '\(id)'; rebuild it with `rhetor train \(id)`") }
         switch e.kind {
         case .swift(let t):
