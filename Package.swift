@@ -22,7 +22,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "RhetorKit", dependencies: ["CSHA256"]),
-        // SHA-256 with the CPU's SHA instructions: models are checksummed at every start.
+        // SHA-256 with the CPU's SHA instructions: models record the hashes of their corpus.
         .target(name: "CSHA256"),
         .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         .target(name: "RhetorPlugins", dependencies: ["RhetorKit"] + pluginTargets.map { .target(name: $0.name) }),

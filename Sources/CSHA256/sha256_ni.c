@@ -1,6 +1,6 @@
-// SHA-256 block compression with the x86 SHA extensions: model files are checksummed on every
-// start, and this does in ~2 cycles a byte what portable code does in ~20. Other CPUs use the
-// Swift implementation in RhetorKit (SHA256.swift).
+// SHA-256 block compression with the x86 SHA extensions: `rhetor train` and `train --check`
+// hash the corpus a model records, and this does in ~2 cycles a byte what portable code does
+// in ~20. Other CPUs use the Swift implementation in RhetorKit (SHA256.swift).
 #include "CSHA256.h"
 
 #if defined(__x86_64__) || defined(__i386__)

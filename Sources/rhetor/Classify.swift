@@ -9,6 +9,7 @@ extension SegmentMode: ExpressibleByArgument {}
 
 struct Classify: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "classify",
         abstract: "Classify passages: one output record per input record, in input order.",
         discussion: """
             Reads JSONL {"id","text",…}, CSV/TSV with a header, plain text (a passage a line) or a folder of \

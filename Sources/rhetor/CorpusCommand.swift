@@ -12,6 +12,7 @@ struct CorpusCommand: ParsableCommand {
 
     struct Lint: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "lint",
             abstract: "Validate records (schema, labels, actor ids, mention in text, duplicate ids), near-duplicates and train/test leakage.",
             discussion: "Every finding names file:line. Exits 1 when anything is wrong.")
         @Argument(help: "Corpus files or folders (default: corpora/train corpora/test).") var files: [String] = []
@@ -35,7 +36,7 @@ struct CorpusCommand: ParsableCommand {
     }
 
     struct Stats: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Counts per task, label, target, role and genre.")
+        static let configuration = CommandConfiguration(commandName: "stats", abstract: "Counts per task, label, target, role and genre.")
         @Argument(help: "Corpus files or folders (default: corpora/train corpora/test).") var files: [String] = []
         @Flag(help: "Machine-readable output.") var json = false
         @Flag(help: "Markdown tables (for corpora/README.md).") var markdown = false
@@ -90,6 +91,7 @@ struct CorpusCommand: ParsableCommand {
 
     struct Split: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "split",
             abstract: "Split annotated files into a stratified train/test pair (deterministic).",
             discussion: "Each input FILE.jsonl becomes <out>/train/FILE.jsonl and <out>/test/FILE.jsonl; records keep their exact lines. Strata: sectarian level × first non-none stance × whether actors are annotated.")
         @Argument(help: "Annotated JSONL files.") var files: [String]

@@ -4,6 +4,7 @@ import RhetorKit
 
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "eval",
         abstract: "Score a plugin on the held-out split (or by k-fold cross-validation on the training split).",
         discussion: "Trains in memory on --train (default corpora/train) exactly as `rhetor train` does, then scores on --test (default corpora/test): per-label precision/recall/F1, confusion matrix, the ablation (lexicon only, naive Bayes only, combined) and the baselines.")
 

@@ -3,7 +3,7 @@ import Foundation
 import RhetorKit
 
 struct Plugins: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List plugins: id, summary, labels, model status; --examples shows each one's example passages.")
+    static let configuration = CommandConfiguration(commandName: "plugins", abstract: "List plugins: id, summary, labels, model status; --examples shows each one's example passages.")
 
     @OptionGroup var common: CommonOptions
     @Flag(help: "Machine-readable output.") var json = false

@@ -5,6 +5,7 @@ import RhetorREPL
 
 struct Repl: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "repl",
         abstract: "Interactive session: type a passage, see every verdict and its reasons.",
         discussion: """
             On a terminal: line editing, history ($RHETOR_HISTORY, else $XDG_STATE_HOME/rhetor/history, \

@@ -5,6 +5,8 @@ import RhetorPlugins
 
 @main
 struct Rhetor: ParsableCommand {
+    // Every command names itself: a name derived from the type costs a runtime type lookup
+    // (`String(describing:)`) for each command at every start.
     static let configuration = CommandConfiguration(
         commandName: "rhetor",
         abstract: "Classify political and conflict discourse: stance, sectarian rhetoric, actor roles — with the evidence.",
@@ -12,6 +14,12 @@ struct Rhetor: ParsableCommand {
         subcommands: [Classify.self, Train.self, Eval.self, Plugins.self, NewPlugin.self, CorpusCommand.self, Repl.self])
 
     @OptionGroup var common: CommonOptions
+
+    static func main() {
+        // The models are read while the command line is parsed (see ModelReadAhead).
+        if let dir = CommonOptions.modelsDirToReadAhead(CommandLine.arguments) { ModelReadAhead.start(modelsDir: dir) }
+        main(nil)
+    }
 
     func run() throws {
         if isatty(0) != 0 {
@@ -43,23 +51,43 @@ struct CommonOptions: ParsableArguments {
     var models: String?
 
     var modelsDir: String { Catalog.resolveModelsDir(models) }
+
+    /// The models folder of a command line that loads every model (`classify` or `repl`, or no
+    /// command: one of them, with no --plugins), found in the arguments before they are parsed;
+    /// nil for any other. A wrong guess costs only the reading.
+    static func modelsDirToReadAhead(_ arguments: [String]) -> String? {
+        var models: String? = nil, command: String? = nil
+        var k = 1
+        while k < arguments.count {
+            let a = arguments[k]
+            k += 1
+            if a == "--models", k < arguments.count { models = arguments[k]; k += 1; continue }
+            if a.hasPrefix("--models=") { models = String(a.dropFirst(9)); continue }
+            if a == "--plugins" || a.hasPrefix("--plugins=") || a == "-h" || a == "--help" { return nil }
+            if command == nil && !a.hasPrefix("-") { command = a }
+        }
+        guard command == nil || command == "classify" || command == "repl" else { return nil }
+        return Catalog.resolveModelsDir(models)
+    }
+
     var catalog: Catalog { Catalog(registered: registeredPlugins, modelsDir: modelsDir) }
 
     /// Loads the named plugins (comma-separated), or every plugin that has a model.
     func loadPlugins(_ list: String?) throws -> [any PluginInstance] {
         let listed = list.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
-        // The models are read while the catalog is built, all side by side.
-        let cat = Catalog(registered: registeredPlugins, modelsDir: modelsDir, preload: listed.map { .only($0) } ?? .all)
+        let cat = Catalog(registered: registeredPlugins, modelsDir: modelsDir)
         let ids = listed ?? cat.available
         guard !ids.isEmpty else {
             throw RhetorError.input("no models in \(modelsDir); build them with `rhetor train --all` or point --models at a folder of .model files")
         }
-        // Plugins are built side by side too; the first failure in list order is reported, as a
-        // one-by-one load would.
+        // Each plugin is read and built on one core, side by side with the others (a plugin's
+        // start overlaps the reading of the rest), the largest model first; the first failure
+        // in list order is reported, as a one-by-one load would.
+        let order = cat.largestFirst(ids)
         var loaded = [Result<any PluginInstance, Error>?](repeating: nil, count: ids.count)
         loaded.withUnsafeMutableBufferPointer { buffer in
             nonisolated(unsafe) let slots = buffer   // each iteration writes its own slot
-            DispatchQueue.concurrentPerform(iterations: ids.count) { k in slots[k] = Result { try cat.load(ids[k]) } }
+            DispatchQueue.concurrentPerform(iterations: ids.count) { n in let k = order[n]; slots[k] = Result { try cat.load(ids[k]) } }
         }
         return try loaded.map { try $0!.get() }
     }

@@ -4,6 +4,7 @@ import RhetorKit
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "train",
         abstract: "Build model files from the corpus and each plugin's lexicon.",
         discussion: "Deterministic: the same inputs give a byte-identical model. --check exits 1, naming the plugin, when a model is stale.")
 

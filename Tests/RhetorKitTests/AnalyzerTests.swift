@@ -27,6 +27,27 @@ final class AnalyzerTests: XCTestCase {
         XCTAssertTrue(p.tokens[1].flags.contains(.hyphenJoined))
     }
 
+    /// Plain entries (ASCII words one space apart) skip the scanner: they must fold as it does.
+    func testPlainTextFoldsAsTheScannerDoes() throws {
+        for s in ["kataib hezbollah", "Kataib Hezbollah", "since 2003", "F16 3rd US", "www", "http", "a", "x y z", "HASHD"] {
+            XCTAssertEqual(Analyzer.plainWords(s), Analyzer.scannedWords(s), s)
+        }
+        for s in ["", " a", "a ", "a  b", "sit-in", "U.S.", "al-Sadr", "Kata'ib", "café", "#tag", "@user", "http://x.org", "a\tb"] {
+            XCTAssertNil(Analyzer.plainWords(s), s)
+            XCTAssertEqual(Analyzer.words(s), Analyzer.scannedWords(s), s)
+        }
+        // Every entry of the shipped lexicons.
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        let plugins = try FileManager.default.contentsOfDirectory(atPath: root + "/Plugins")
+        var plain = 0
+        for dir in plugins where FileManager.default.fileExists(atPath: root + "/Plugins/\(dir)/lexicon.tsv") {
+            for entry in try Lexicon.load(path: root + "/Plugins/\(dir)/lexicon.tsv").entries {
+                if let p = Analyzer.plainWords(entry.text) { plain += 1; XCTAssertEqual(p, Analyzer.scannedWords(entry.text), entry.origin) }
+            }
+        }
+        XCTAssertGreaterThan(plain, 1000)
+    }
+
     func testPossessiveAndInitials() {
         let p = analyzer.analyze("Iran's proxies met U.S. envoys.")
         XCTAssertEqual(words(p), ["iran", "proxies", "met", "us", "envoys"])

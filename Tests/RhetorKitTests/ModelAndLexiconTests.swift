@@ -47,6 +47,69 @@ final class ModelAndLexiconTests: XCTestCase {
         XCTAssertEqual(back.meta("field"), "tone")
     }
 
+    /// A model read from its file uses the file's tables in place; learning copies what it
+    /// changes, and ends exactly where learning in memory does.
+    func testModelReadInPlaceLearnsAsInMemory() throws {
+        var memory = try sampleModel()
+        let path = tmp("inplace.model")
+        try memory.write(to: path)
+        var mapped = try PluginModel.load(path: path)
+        XCTAssertEqual(mapped.serialized(), memory.serialized())
+        let p = Analyzer().analyze("Heroes and brand-new words, so-called")
+        var bag = FeatureBag()
+        TextFeatures.add(p, to: &bag)
+        var a = try XCTUnwrap(memory.classifier("label")), b = try XCTUnwrap(mapped.classifier("label"))
+        a.add(bag, passage: p, label: 1)
+        b.add(bag, passage: p, label: 1)
+        memory.setClassifier("label", a)
+        mapped.setClassifier("label", b)
+        XCTAssertEqual(a.predict(bag, passage: p).probabilities, b.predict(bag, passage: p).probabilities)
+        XCTAssertEqual(a.featureCount, b.featureCount)
+        XCTAssertEqual(mapped.serialized(), memory.serialized())
+        // The file itself is untouched, and reads as before.
+        XCTAssertEqual(try PluginModel.load(path: path).classifier("label")?.featureCount, try sampleModel().classifier("label")?.featureCount)
+    }
+
+    /// Models read ahead are the models read: taken when read, waited for while being read, read
+    /// on the spot when not started yet; a file that fails to read gives nil (the catalog reads
+    /// it again for its error).
+    func testModelsReadAheadAreTheModelsRead() throws {
+        let good = try sampleModel().serialized()
+        let paths = (0..<4).map { tmp("ahead-\($0).model") }
+        for p in paths.dropLast() { try writeFileAtomically(p, good) }
+        try writeFileAtomically(paths.last!, Array(good.prefix(100)))
+        let ahead = ModelReadAhead(paths: paths)
+        let reader = Thread { ahead.readAll() }
+        reader.start()
+        for p in paths.dropLast() + [paths[0]] {   // the first again: taken already, read on the spot
+            XCTAssertEqual(ahead.take(p)?.serialized(), good, p)
+        }
+        XCTAssertNil(ahead.take(paths.last!))
+    }
+
+    /// Several classifiers share one vocabulary and feature index in the file.
+    func testModelWithSeveralClassifiersRoundTrips() throws {
+        var model = try sampleModel()
+        var other = NaiveBayes(classes: ["x", "y"], kinds: TextFeatureKind.names, alpha: 0.5)
+        for (text, label) in [("heroes of Baghdad", 0), ("looted the state again", 1)] {
+            let p = Analyzer().analyze(text)
+            var bag = FeatureBag()
+            TextFeatures.add(p, to: &bag)
+            other.add(bag, passage: p, label: label)
+        }
+        model.setClassifier("other", other)
+        let bytes = model.serialized()
+        let back = try PluginModel(bytes: bytes, name: "m")
+        XCTAssertEqual(back.serialized(), bytes)
+        let p = Analyzer().analyze("heroes looted Baghdad")
+        var bag = FeatureBag()
+        TextFeatures.add(p, to: &bag)
+        for (name, nb) in model.classifiers {
+            let loaded = try XCTUnwrap(back.classifier(name))
+            XCTAssertEqual(nb.predict(bag, passage: p).probabilities, loaded.predict(bag, passage: p).probabilities, name)
+        }
+    }
+
     func testCorruptTruncatedAndWrongVersionModelsGiveClearErrors() throws {
         let good = try sampleModel().serialized()
         let path = tmp("corrupt.model")
@@ -61,6 +124,23 @@ final class ModelAndLexiconTests: XCTestCase {
         body.append(0x0A)
         body += Array("[end]\t\(SHA256.hex(body))\n".utf8)
         XCTAssertThrowsError(try PluginModel(bytes: body, name: "m")) { e in XCTAssertTrue("\(e)".contains("version 9"), "\(e)") }
+        // Arrays that do not fit together are refused, even under a valid checksum: nothing is
+        // read out of bounds.
+        var bad = Array(good.dropLast())
+        bad = Array(bad[...bad.lastIndex(of: 0x0A)!])                    // without the [end] line
+        let data = bad[bad.firstRange(of: Array("\n[data]\t".utf8))!.upperBound...].firstIndex(of: 0x0A)! + 1
+        bad[data] = 0xFF                                                   // the word count
+        bad += Array("[end]\t\(XXH64.hex(bad))\n".utf8)
+        XCTAssertThrowsError(try PluginModel(bytes: bad, name: "m")) { e in
+            XCTAssertTrue("\(e)".hasPrefix("m: bad [data]") && "\(e)".contains("rhetor train"), "\(e)")
+        }
+    }
+
+    func testXXH64KnownVectors() {
+        XCTAssertEqual(XXH64.hex([]), "ef46db3751d8e999")
+        XCTAssertEqual(XXH64.hex(Array("abc".utf8)), "44bc2cf5ad770999")
+        // Past one 32-byte stripe, with a tail of 8-, 4- and 1-byte steps.
+        XCTAssertEqual(XXH64.hex(Array("Nobody inspects the spammish repetition".utf8)), "fbcea83c8a378bf1")
     }
 
     func testSHA256KnownVectors() {

@@ -170,7 +170,7 @@ public struct Corpus: Sendable {
     /// A corpus file's bytes, and its lines that are not blank (number, byte range without the
     /// line end or a leading byte-order mark).
     static func read(_ file: String) throws -> (text: FileBytes, lines: [(number: Int, range: Range<Int>)]) {
-        let text = try FileBytes(file)
+        let text = try FileBytes.read(file)
         let b = text.bytes
         var lines: [(number: Int, range: Range<Int>)] = []
         var lineNo = 0
@@ -335,30 +335,5 @@ public struct Corpus: Sendable {
 
     static func addToChecksum(_ s: inout SHA256.Stream, _ file: String, _ bytes: [UInt8]) {
         bytes.withUnsafeBufferPointer { addToChecksum(&s, file, $0) }
-    }
-}
-
-/// A file's bytes, mapped when it can be (no megabytes to allocate, zero and copy before the
-/// first line is looked at), else read; released with this object.
-final class FileBytes: @unchecked Sendable {   // never written once made
-    let bytes: UnsafeBufferPointer<UInt8>
-    private let mapped: MappedFile?
-
-    init(_ path: String) throws {
-        if let m = MappedFile(path) {
-            mapped = m
-            bytes = m.bytes
-        } else {
-            // Not a non-empty regular file (or not mappable): read, with readBytes' errors.
-            let read = try readBytes(path)
-            let copy = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: read.count)
-            _ = copy.initialize(from: read)
-            mapped = nil
-            bytes = UnsafeBufferPointer(copy)
-        }
-    }
-
-    deinit {
-        if let mapped { mapped.close() } else { bytes.deallocate() }
     }
 }

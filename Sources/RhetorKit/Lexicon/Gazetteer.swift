@@ -37,7 +37,10 @@ public struct Gazetteer: Sendable {
     public init(rows: [[String]], name: String = "gazetteer") throws {
         for (n, r) in rows.enumerated() {
             guard r.count >= 4 else { throw RhetorError.input("\(name):\(n + 1): expected 4 tab-separated fields (id, type, parent, aliases)") }
-            let actor = Actor(id: r[0], type: r[1], parent: r[2].isEmpty ? nil : r[2], aliases: r[3].split(separator: "|").map { Lexicon.trimSpaces($0) }.filter { !$0.isEmpty })
+            // Aliases split at each `|` byte (a separator, like the tabs), not by characters: no
+            // grapheme breaking over every alias at each start.
+            let names = r[3].utf8.split(separator: UInt8(ascii: "|")).map { Lexicon.trimSpaces(Substring($0)) }.filter { !$0.isEmpty }
+            let actor = Actor(id: r[0], type: r[1], parent: r[2].isEmpty ? nil : r[2], aliases: names)
             guard byID[actor.id] == nil else { throw RhetorError.input("\(name):\(n + 1): duplicate actor id '\(actor.id)'") }
             byID[actor.id] = actors.count
             actors.append(actor)

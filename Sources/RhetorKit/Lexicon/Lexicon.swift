@@ -52,38 +52,44 @@ public struct Lexicon: Sendable {
     /// Parses lexicon text; `name` is used in messages (a path, usually).
     public init(parsing source: String, name: String) throws {
         // Lines and fields split on bytes (a tab or newline byte is never inside a character),
-        // by index: every model load parses thousands of lines.
-        let all = Array(source.utf8)
-        var lineNo = 0
-        var next = 0
-        while next <= all.count {   // the text after the last newline is a line too
-            lineNo += 1
-            let start = next
-            var end = all[start...].firstIndex(of: 0x0A) ?? all.count
-            next = end + 1
-            if end > start, all[end - 1] == 0x0D { end -= 1 }
-            let bytes = all[start..<end]
-            if bytes.first == UInt8(ascii: "#") || bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-            var fields: [Substring] = []
-            var f = start
-            while true {
-                let tab = all[f..<end].firstIndex(of: 0x09) ?? end
-                fields.append(Substring(String(decoding: all[f..<tab], as: UTF8.self)))
-                if tab == end { break }
-                f = tab + 1
+        // by index, each field made a string once: every model load parses thousands of lines.
+        var source = source
+        let originPrefix = name + ":"
+        try source.withUTF8 { all in
+            func string(_ r: Range<Int>) -> Substring { Substring(String(decoding: UnsafeBufferPointer(rebasing: all[r]), as: UTF8.self)) }
+            var lineNo = 0
+            var next = 0
+            while next <= all.count {   // the text after the last newline is a line too
+                lineNo += 1
+                let start = next
+                var end = start
+                while end < all.count && all[end] != 0x0A { end += 1 }
+                next = end + 1
+                if end > start, all[end - 1] == 0x0D { end -= 1 }
+                if end > start && all[start] == UInt8(ascii: "#") { continue }
+                var blank = true
+                for k in start..<end where all[k] != 0x20 && all[k] != 0x09 { blank = false; break }
+                if blank { continue }
+                // The four fields' ranges (any past the fourth counted, for the message).
+                var fields: [Range<Int>] = []
+                fields.reserveCapacity(4)
+                var f = start
+                for k in start..<end where all[k] == 0x09 { fields.append(f..<k); f = k + 1 }
+                fields.append(f..<end)
+                guard fields.count == 4 else {
+                    throw RhetorError.input("\(name):\(lineNo): expected 4 tab-separated fields (entry, category, weight, note), found \(fields.count); separate fields with one tab, or start the line with # to comment it out")
+                }
+                let weight = string(fields[2])
+                guard let w = Double(Lexicon.trimSpaces(weight)), w.isFinite else {
+                    throw RhetorError.input("\(name):\(lineNo): weight '\(weight)' is not a number; write a signed decimal such as 1.5 or -0.8")
+                }
+                let entry = Entry(text: Lexicon.trimSpaces(string(fields[0])), category: Lexicon.trimSpaces(string(fields[1])),
+                                  weight: w, note: String(string(fields[3])), origin: originPrefix + String(lineNo), words: [])
+                guard !entry.text.isEmpty, !entry.category.isEmpty else {
+                    throw RhetorError.input("\(name):\(lineNo): empty entry or category; fill both in")
+                }
+                add(entry)
             }
-            guard fields.count == 4 else {
-                throw RhetorError.input("\(name):\(lineNo): expected 4 tab-separated fields (entry, category, weight, note), found \(fields.count); separate fields with one tab, or start the line with # to comment it out")
-            }
-            guard let w = Double(Lexicon.trimSpaces(fields[2])), w.isFinite else {
-                throw RhetorError.input("\(name):\(lineNo): weight '\(fields[2])' is not a number; write a signed decimal such as 1.5 or -0.8")
-            }
-            let entry = Entry(text: Lexicon.trimSpaces(fields[0]), category: Lexicon.trimSpaces(fields[1]),
-                              weight: w, note: String(fields[3]), origin: "\(name):\(lineNo)", words: [])
-            guard !entry.text.isEmpty, !entry.category.isEmpty else {
-                throw RhetorError.input("\(name):\(lineNo): empty entry or category; fill both in")
-            }
-            add(entry)
         }
     }
 

@@ -18,10 +18,15 @@ public struct LogisticLayer: Sendable {
     /// The L2 penalty on the weights (1/C in scikit-learn's terms); biases are not penalised.
     public let l2: Double
     public let classes: Int
-    public private(set) var weights: [Double]
+    /// Feature-major, as `NaiveBayes.counts` (read in place from a loaded model's file).
+    public private(set) var weights: ModelArray<Double>
     public private(set) var bias: [Double]
 
     public init(mix: Double, l2: Double, classes: Int, weights: [Double], bias: [Double]) {
+        self.init(mix: mix, l2: l2, classes: classes, weights: ModelArray(weights), bias: bias)
+    }
+
+    init(mix: Double, l2: Double, classes: Int, weights: ModelArray<Double>, bias: [Double]) {
         self.mix = mix; self.l2 = l2; self.classes = classes; self.weights = weights; self.bias = bias
     }
 

@@ -74,15 +74,18 @@ public struct NaiveBayes: Sendable {
 
     public private(set) var vocabulary = TokenTable()
     /// Feature key → row; or, when `sharedRows` is set, → an id in the index that the
-    /// classifiers of one model file share (see `init(…index:)`).
+    /// classifiers of one model file share (see `init(…index:rows:)`).
     private var featureIndex = FeatureMap()
-    private var sharedRows: [Int32]? = nil
-    private var featureKeys: [UInt64] = []
-    public private(set) var counts: [Double] = []          // feature-major: f * classes.count + c
+    private var sharedRows: ModelArray<Int32>? = nil
+    private var featureKeys = ModelArray<UInt64>()
+    public private(set) var counts = ModelArray<Double>()          // feature-major: f * classes.count + c
     public private(set) var classTotals: [Double]
     public private(set) var classDocs: [Double]
     private var logNumerator: [Double] = []
     private var logDenominator: [Double]
+    /// Per feature, its counts summed over the classes (complement logs, learning). A
+    /// multinomial model read from its file leaves them to its first change (`ownTotals`):
+    /// classifying needs only the class totals.
     private var featureTotals: [Double] = []
     /// A logistic model over the same features, mixed with this one (see `LogisticLayer`);
     /// nil for plugins that decide by naive Bayes alone.
@@ -107,7 +110,7 @@ public struct NaiveBayes: Sendable {
     struct Tables: Sendable {
         fileprivate let vocabulary: TokenTable
         fileprivate let featureIndex: FeatureMap
-        fileprivate let featureKeys: [UInt64]
+        fileprivate let featureKeys: ModelArray<UInt64>
     }
 
     var tables: Tables {
@@ -124,7 +127,7 @@ public struct NaiveBayes: Sendable {
         vocabulary = t.vocabulary
         featureIndex = t.featureIndex
         featureKeys = t.featureKeys
-        counts = Array(repeating: 0, count: featureKeys.count * classes.count)
+        counts = ModelArray(Array(repeating: 0, count: featureKeys.count * classes.count))
         featureTotals = Array(repeating: 0, count: featureKeys.count)
         continued = (featureKeys.count, vocabulary.count)
     }
@@ -184,6 +187,7 @@ public struct NaiveBayes: Sendable {
     /// features touched.
     @discardableResult
     public mutating func addCounts(_ bag: FeatureBag, passage: Passage, label: Int, weight: Double = 1) -> [Int] {
+        ownTotals()
         classDocs[label] += weight
         var touched: [Int] = []
         touched.reserveCapacity(bag.items.count)
@@ -259,10 +263,12 @@ public struct NaiveBayes: Sendable {
         let (shared, sharedWords) = other.continued
         precondition(shared <= featureKeys.count && sharedWords <= vocabulary.count
                      && (shared == 0 || featureKeys[shared - 1] == other.featureKeys[shared - 1]), "merging a model continued from another")
+        ownTotals()
+        let otherTotals = other.featureTotals.count == other.featureKeys.count ? other.featureTotals : other.rowTotals()
         counts.withUnsafeMutableBufferPointer { counts in
             featureTotals.withUnsafeMutableBufferPointer { totals in
                 other.counts.withUnsafeBufferPointer { otherCounts in
-                    other.featureTotals.withUnsafeBufferPointer { otherTotals in
+                    otherTotals.withUnsafeBufferPointer { otherTotals in
                         for i in 0..<(shared * n) { counts[i] += otherCounts[i] }
                         for f in 0..<shared { totals[f] += otherTotals[f] }
                     }
@@ -287,7 +293,7 @@ public struct NaiveBayes: Sendable {
                 featureTotals.append(0)
             }
             for c in 0..<n { counts[g * n + c] += other.counts[f * n + c] }
-            featureTotals[g] += other.featureTotals[f]
+            featureTotals[g] += otherTotals[f]
         }
         for c in 0..<n {
             classTotals[c] += other.classTotals[c]
@@ -297,42 +303,51 @@ public struct NaiveBayes: Sendable {
 
     /// Recomputes every cached log: after bulk loading.
     public mutating func refreshAll() {
-        if logNumerator.count != counts.count { logNumerator = Array(repeating: 0, count: counts.count) }
-        // Counts are nearly all small whole numbers: log(k + α) for those comes from a table
-        // (the same values: the same log of the same double), so loading a model is not
-        // hundreds of thousands of `log` calls.
-        let smallLogs = (0..<NaiveBayes.smallCounts).map { log(Double($0) + alpha) }
+        if variant == .complement { ownTotals() }
         let n = classes.count
         let multinomial = variant == .multinomial
-        let smoothing = alpha
-        counts.withUnsafeBufferPointer { counts in
-            featureTotals.withUnsafeBufferPointer { totals in
-                logNumerator.withUnsafeMutableBufferPointer { num in
-                    smallLogs.withUnsafeBufferPointer { smallLogs in
-                        @inline(__always) func logCount(_ x: Double) -> Double {
-                            if x >= 0, x < Double(NaiveBayes.smallCounts) {
-                                let k = Int(x)
-                                if Double(k) == x { return smallLogs[k] }
-                            }
-                            return log(x + smoothing)
-                        }
-                        // Multinomial numerators are the counts' own: one flat pass.
-                        if multinomial {
-                            for i in 0..<counts.count { num[i] = logCount(counts[i]) }
-                            return
-                        }
+        var logs = LogCounts(alpha: alpha)
+        // Every element written before it is read: no zeroing pass first.
+        logNumerator = [Double](unsafeUninitializedCapacity: counts.count) { num, done in
+            counts.withUnsafeBufferPointer { counts in
+                featureTotals.withUnsafeBufferPointer { totals in
+                    // Multinomial numerators are the counts' own: one flat pass.
+                    if multinomial {
+                        for i in 0..<counts.count { num[i] = logs.log(counts[i]) }
+                    } else {
                         for f in 0..<totals.count {
-                            for c in 0..<n { num[f * n + c] = logCount(totals[f] - counts[f * n + c]) }
+                            for c in 0..<n { num[f * n + c] = logs.log(totals[f] - counts[f * n + c]) }
                         }
                     }
                 }
             }
+            done = counts.count
         }
         refreshDenominators()
     }
 
-    /// Whole counts below this take their log from `refreshAll`'s table.
+    /// Whole counts below this take their log from a table (`LogCounts`).
     static let smallCounts = 256
+
+    /// `featureTotals`, before they are changed or used, for a model that left them.
+    private mutating func ownTotals() {
+        if featureTotals.count != featureKeys.count { featureTotals = rowTotals() }
+    }
+
+    /// Each feature's counts summed over the classes, in class order.
+    private func rowTotals() -> [Double] {
+        let n = classes.count
+        return [Double](unsafeUninitializedCapacity: featureKeys.count) { totals, done in
+            counts.withUnsafeBufferPointer { counts in
+                for f in 0..<featureKeys.count {
+                    var total = 0.0
+                    for c in 0..<n { total += counts[f * n + c] }
+                    totals[f] = total
+                }
+            }
+            done = featureKeys.count
+        }
+    }
 
     private mutating func refreshFeature(_ f: Int) {
         let n = classes.count
@@ -691,6 +706,7 @@ public struct NaiveBayes: Sendable {
     private mutating func appendRow(_ key: UInt64, _ counts: UnsafeBufferPointer<Double>, duplicate: () -> String) throws {
         guard row(key) == nil else { throw RhetorError.input(duplicate()) }
         ownIndex()
+        ownTotals()
         featureIndex.insert(key, Int32(featureKeys.count))
         featureKeys.append(key)
         self.counts.append(contentsOf: counts)
@@ -701,57 +717,111 @@ public struct NaiveBayes: Sendable {
 
     mutating func setDocs(_ docs: [Double]) { classDocs = docs }
 
-    /// A model as its file holds it: feature keys over the ids of `vocabulary` (shared with the
-    /// file's other classifiers) and `classes.count` counts per feature. The keys go into
-    /// `index`, shared too (stance's six targets have 86% of their features in common): a
-    /// passage's features are looked up once for all, each model mapping the shared ids to its
-    /// rows. Call `share(index)` on each when all are read. The totals are summed row by row,
-    /// as `loadRow` one row at a time would.
-    init(classes: [String], kinds: [String], alpha: Double, variant: Variant, docs: [Double],
-         vocabulary: TokenTable, keys: [UInt64], counts: [Double], index: inout FeatureMap) throws {
+    /// A model as its file holds it, read in place: feature keys over the ids of `vocabulary`
+    /// and `classes.count` counts per feature, and the file's feature index, which its
+    /// classifiers share (stance's six targets have 86% of their features in common, so a
+    /// passage's features are looked up once for all), with `rows` taking its ids to this
+    /// model's rows (nil when they are the same: a file with one classifier). The totals are
+    /// summed row by row, as `loadRow` one row at a time would (the features' own only for the
+    /// complement rule, whose logs need them: see `featureTotals`).
+    init(classes: [String], kinds: [String], alpha: Double, variant: Variant, docs: [Double], vocabulary: TokenTable,
+         keys: ModelArray<UInt64>, counts: ModelArray<Double>, index: FeatureMap, rows: ModelArray<Int32>?) throws {
         self.init(classes: classes, kinds: kinds, alpha: alpha, variant: variant)
         precondition(docs.count == classes.count && counts.count == keys.count * classes.count)
+        // Every id in range: lookups read the tables unchecked.
+        let words = UInt64(vocabulary.count), none: UInt64 = 0x0FFF_FFFF, kindCount = UInt64(kinds.count)
+        let bad = keys.withUnsafeBufferPointer { keys in
+            keys.firstIndex { k in k >> 56 >= kindCount || (k >> 28) & none >= words || (k & none >= words && k & none != none) }
+        }
+        if let f = bad { throw RhetorError.input("feature \(f) refers to no known word or kind") }
+        if let rows {
+            let f = Int32(keys.count)
+            guard rows.count == index.count, rows.withUnsafeBufferPointer({ $0.allSatisfy { $0 >= -1 && $0 < f } }) else {
+                throw RhetorError.input("feature rows out of range")
+            }
+        } else if index.count != keys.count {
+            throw RhetorError.input("the feature index does not match the features")
+        }
         self.vocabulary = vocabulary
         classDocs = docs
-        index.reserve(index.count + keys.count)
-        // Room for every key being new; `share` trims it to the index's size.
-        var rows = [Int32](repeating: -1, count: index.count + keys.count)
-        let words = UInt64(vocabulary.count), none: UInt64 = 0x0FFF_FFFF
-        for (f, k) in keys.enumerated() {
-            let kind = Int(k >> 56), a = (k >> 28) & none, b = k & none
-            guard kind < kinds.count, a < words, b < words || b == none else { throw RhetorError.input("feature \(f) refers to no known word or kind") }
-            let u: Int
-            if let known = index[k] { u = Int(known) } else { u = index.count; index.insert(k, Int32(u)) }
-            guard rows[u] < 0 else { throw RhetorError.input("duplicate feature \(kinds[kind]):\(vocabulary.string(Int32(a)))") }
-            rows[u] = Int32(f)
-        }
+        featureIndex = index
         sharedRows = rows
         featureKeys = keys
         self.counts = counts
         let n = classes.count
-        featureTotals = [Double](unsafeUninitializedCapacity: keys.count) { totals, done in
-            counts.withUnsafeBufferPointer { counts in
-                classTotals.withUnsafeMutableBufferPointer { classTotals in
-                    for f in 0..<keys.count {
-                        var total = 0.0
-                        for c in 0..<n { classTotals[c] += counts[f * n + c]; total += counts[f * n + c] }
-                        totals[f] = total
-                    }
+        counts.withUnsafeBufferPointer { counts in
+            classTotals.withUnsafeMutableBufferPointer { classTotals in
+                for f in 0..<keys.count {
+                    for c in 0..<n { classTotals[c] += counts[f * n + c] }
                 }
             }
-            done = keys.count
         }
+        if variant == .complement { featureTotals = rowTotals() }
         refreshAll()
     }
 
-    /// Takes the index that every model of the file was read into (see `init(…index:)`).
-    mutating func share(_ index: FeatureMap) {
-        guard var rows = sharedRows else { return }
-        if rows.count > index.count { rows.removeLast(rows.count - index.count) }
-        rows.append(contentsOf: repeatElement(-1, count: index.count - rows.count))
-        featureIndex = index
-        // The first model's shared ids are its rows: nothing to map when it is alone.
-        sharedRows = index.count == featureKeys.count && rows.indices.allSatisfy({ rows[$0] == Int32($0) }) ? nil : rows
+    /// The file's feature index (see `init(…index:rows:)`): every classifier's keys, each id
+    /// given to a key where it is first met, classifier by classifier, row by row; and each
+    /// classifier's rows by id (nil for a file with one classifier, whose ids are its rows).
+    static func fileIndex(keys: [[UInt64]]) -> (index: FeatureMap, rows: [[Int32]?]) {
+        var index = FeatureMap()
+        var ids: [[Int32]] = []
+        for ks in keys {
+            ids.append(ks.map { k in
+                if let u = index[k] { return u }
+                index.insert(k, Int32(index.count))
+                return Int32(index.count - 1)
+            })
+        }
+        let rows: [[Int32]?] = ids.map { ids in
+            guard keys.count > 1 else { return nil }
+            var r = [Int32](repeating: -1, count: index.count)
+            for (f, u) in ids.enumerated() { r[Int(u)] = Int32(f) }
+            return r
+        }
+        return (index, rows)
+    }
+}
+
+/// log(x + α) for counts x, the same doubles `log` gives, without a `log` call for most:
+/// nearly every count is a small whole number, whose logs come from a table, and the rest
+/// (weighted examples make 40% of stance's counts fractional) take few distinct values, each
+/// computed once. Building a model's logs at load is then not hundreds of thousands of calls.
+struct LogCounts {
+    let alpha: Double
+    private let small: [Double]
+    /// The other counts met, by bit pattern (`UInt64.max`: empty slot), and their logs.
+    private var seen: [UInt64]
+    private var seenLogs: [Double]
+    private var seenCount = 0
+    private static let slots = 8192
+
+    init(alpha: Double) {
+        self.alpha = alpha
+        small = (0..<NaiveBayes.smallCounts).map { Foundation.log(Double($0) + alpha) }
+        seen = Array(repeating: .max, count: LogCounts.slots)
+        seenLogs = Array(repeating: 0, count: LogCounts.slots)
+    }
+
+    @inline(__always)
+    mutating func log(_ x: Double) -> Double {
+        if x >= 0, x < Double(NaiveBayes.smallCounts) {
+            let k = Int(x)
+            if Double(k) == x { return small[k] }
+        }
+        // A full table (more distinct counts than expected) or a NaN takes the call.
+        guard !x.isNaN, seenCount < LogCounts.slots / 2 else { return Foundation.log(x + alpha) }
+        let bits = x.bitPattern
+        var s = Int(truncatingIfNeeded: (bits &* 0x9E37_79B9_7F4A_7C15) >> 51) & (LogCounts.slots - 1)
+        while seen[s] != .max {
+            if seen[s] == bits { return seenLogs[s] }
+            s = (s + 1) & (LogCounts.slots - 1)
+        }
+        let value = Foundation.log(x + alpha)
+        seen[s] = bits
+        seenLogs[s] = value
+        seenCount += 1
+        return value
     }
 }
 
@@ -812,13 +882,46 @@ public func softmax(_ xs: [Double]) -> [Double] {
 
 /// UInt64 key → Int32 (feature key → feature index, trie edge → node): open addressing over a
 /// power-of-two table with a multiplicative hash, much cheaper than `Dictionary`'s seeded
-/// hashing on the classify hot path.
+/// hashing on the classify hot path. A model file holds its feature index laid out as here, and
+/// a loaded model looks keys up in it in place (`init(slots:count:)`).
 struct FeatureMap: Sendable {
-    /// Key and value side by side: a probe touches one cache line. `UInt64.max` marks an empty
-    /// slot: no key has it (feature kinds stop at 254).
-    private struct Slot { var key: UInt64; var value: Int32 }
-    private var slots = [Slot](repeating: Slot(key: .max, value: -1), count: 16)
+    /// Slot s is words 2s (the key; `UInt64.max`: empty, as no key is: feature kinds stop at
+    /// 254) and 2s + 1 (the value's bits): key and value side by side, so a probe touches one
+    /// cache line.
+    private var slots = FeatureMap.empty(16)
     private(set) var count = 0
+
+    init() {}
+
+    /// A table as `slotWords` gave it, read in place (a model file's); nil unless its slots are a
+    /// power of two in number, `count` of them full, with values 0..<count, and one empty (so no
+    /// value read from it is out of range, and no lookup probes forever).
+    init?(slots: ModelArray<UInt64>, count: Int) {
+        let size = slots.count / 2
+        guard slots.count % 2 == 0, size > count, size & (size - 1) == 0 else { return nil }
+        let none = UInt64(UInt32(bitPattern: -1)), limit = UInt64(count)
+        let full = slots.withUnsafeBufferPointer { sl -> Int? in
+            var full = 0
+            for s in 0..<size {
+                if sl[2 * s] == .max { guard sl[2 * s + 1] == none else { return nil }; continue }
+                guard sl[2 * s + 1] < limit else { return nil }
+                full += 1
+            }
+            return full
+        }
+        guard full == count else { return nil }
+        self.slots = slots
+        self.count = count
+    }
+
+    /// The table as model files hold it.
+    var slotWords: ModelArray<UInt64> { slots }
+
+    private static func empty(_ size: Int) -> ModelArray<UInt64> {
+        var words = [UInt64](repeating: .max, count: 2 * size)
+        for s in 0..<size { words[2 * s + 1] = UInt64(UInt32(bitPattern: -1)) }
+        return ModelArray(words)
+    }
 
     /// Identifies the table's storage: copies that share it give the same entries.
     var storageKey: UnsafeRawPointer? { slots.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) } }
@@ -833,11 +936,11 @@ struct FeatureMap: Sendable {
     subscript(key: UInt64) -> Int32? {
         @inline(__always) get {
             slots.withUnsafeBufferPointer { sl in
-                let mask = sl.count - 1
+                let mask = sl.count / 2 - 1
                 var s = FeatureMap.slot(key, mask)
                 while true {
-                    let k = sl[s].key
-                    if k == key { return sl[s].value }
+                    let k = sl[2 * s]
+                    if k == key { return Int32(truncatingIfNeeded: sl[2 * s + 1]) }
                     if k == .max { return nil }
                     s = (s + 1) & mask
                 }
@@ -846,27 +949,32 @@ struct FeatureMap: Sendable {
     }
 
     mutating func insert(_ key: UInt64, _ value: Int32) {
-        if (count + 1) * 2 > slots.count { grow() }
-        let mask = slots.count - 1
-        var s = FeatureMap.slot(key, mask)
-        while slots[s].key != .max && slots[s].key != key { s = (s + 1) & mask }
-        if slots[s].key == .max { count += 1 }
-        slots[s] = Slot(key: key, value: value)
+        if (count + 1) * 4 > slots.count { grow() }
+        let added = slots.withUnsafeMutableBufferPointer { sl in
+            let mask = sl.count / 2 - 1
+            var s = FeatureMap.slot(key, mask)
+            while sl[2 * s] != .max && sl[2 * s] != key { s = (s + 1) & mask }
+            let added = sl[2 * s] == .max
+            sl[2 * s] = key
+            sl[2 * s + 1] = UInt64(UInt32(bitPattern: value))
+            return added
+        }
+        if added { count += 1 }
     }
 
     /// Room for `n` keys without growing.
     mutating func reserve(_ n: Int) {
-        var size = slots.count
+        var size = slots.count / 2
         while n * 2 > size { size *= 2 }
-        if size > slots.count { rehash(size) }
+        if size > slots.count / 2 { rehash(size) }
     }
 
-    private mutating func grow() { rehash(slots.count * 2) }
+    private mutating func grow() { rehash(slots.count) }
 
     private mutating func rehash(_ size: Int) {
         let old = slots
-        slots = [Slot](repeating: Slot(key: .max, value: -1), count: size)
+        slots = FeatureMap.empty(size)
         count = 0
-        for e in old where e.key != .max { insert(e.key, e.value) }
+        for s in 0..<(old.count / 2) where old[2 * s] != .max { insert(old[2 * s], Int32(truncatingIfNeeded: old[2 * s + 1])) }
     }
 }

@@ -4,23 +4,32 @@ import Foundation
 /// and what a plugin is built from.
 ///
 /// File format (byte-for-byte deterministic): tab-separated UTF-8 text lines, then the
-/// classifiers' numbers as raw arrays, so loading them is copying, not parsing:
+/// classifiers' numbers and lookup tables as raw arrays, laid out as they are used, so a loaded
+/// model reads them in place from the mapped file (nothing parsed, built or copied):
 ///
-///     rhetor-model<TAB>2
+///     rhetor-model<TAB>3
 ///     [meta]                 key<TAB>value lines (plugin, version, alpha, corpus-sha256, …)
 ///     [lexicon]              the lexicon, in lexicon file format
 ///     [table NAME]           free rows of tab-separated cells (gazetteer, alliances, …)
 ///     [nb NAME]              classes / kinds / variant / alpha / docs / features (how many),
 ///                            and `logistic` (mix, l2) when it has a logistic layer
-///     [data]<TAB>LENGTH      then LENGTH bytes, little-endian: the words of every classifier
-///                            (UInt32 count, Int32 end offsets, the bytes), then per [nb], in
-///                            order, its UInt64 feature keys (kind, word, word) and its Float64
-///                            counts (feature-major), features sorted as their names are, and
-///                            when the [nb] has a `logistic` line (mix, l2) its Float64 weights
-///                            (feature-major, the same order) and biases
-///     [end]<TAB>sha256 of everything above
+///     [data]<TAB>LENGTH      spaces up to the line end, so that the LENGTH bytes after it
+///                            start at a multiple of 16 in the file; they hold little-endian
+///                            arrays, each starting at a multiple of 16 (zero bytes between):
+///                            - UInt64 × 4: how many words, vocabulary slots, feature keys
+///                              and feature-index slots
+///                            - the words of every classifier (`TokenTable.fileArrays`): Int32
+///                              offsets (one more than the words), the bytes, the slots
+///                            - the feature index that the classifiers share (`FeatureMap`):
+///                              every classifier's keys, numbered where first met
+///                            - per [nb], in order: its UInt64 feature keys (kind, word, word),
+///                              sorted as their names are; when the file has more than one
+///                              [nb], its Int32 row for each index number (-1: none); its
+///                              Float64 counts (feature-major); and when it has a `logistic`
+///                              line, its Float64 weights (feature-major) and biases
+///     [end]<TAB>XXH64 of everything above (16 hex digits), checked at every load
 public struct PluginModel: Sendable {
-    public static let formatVersion = 2
+    public static let formatVersion = 3
 
     public var pluginID: String
     public var meta: [(String, String)] = []
@@ -55,7 +64,8 @@ public struct PluginModel: Sendable {
         // One vocabulary for all the classifiers, its ids given in file order: reading the file
         // back and writing it again gives the same bytes.
         var words = TokenTable()
-        var data: [UInt8] = []
+        var keys: [[UInt64]] = []
+        var numbers: [(counts: [Double], logistic: (weights: [Double], bias: [Double])?)] = []
         for (name, nb) in classifiers {
             s += "[nb \(name)]\n"
             s += "classes\t" + nb.classes.joined(separator: "\t") + "\n"
@@ -65,38 +75,52 @@ public struct PluginModel: Sendable {
             s += "features\t\(nb.featureCount)\n"
             let order = nb.serializedOrder()
             let n = nb.classes.count
-            var keys: [UInt64] = [], counts: [Double] = []
-            keys.reserveCapacity(order.count)
+            var ks: [UInt64] = [], counts: [Double] = []
+            ks.reserveCapacity(order.count)
             counts.reserveCapacity(order.count * n)
             for f in order {
                 let (kind, a, b) = nb.parts(f)
                 let wa = nb.vocabulary.withBytes(a) { words.intern($0, 0, $0.count) }
                 let wb = b == 0x0FFF_FFFF ? b : nb.vocabulary.withBytes(b) { words.intern($0, 0, $0.count) }
-                keys.append(NaiveBayes.key(UInt8(kind), wa, wb))
+                ks.append(NaiveBayes.key(UInt8(kind), wa, wb))
                 counts += nb.counts[(f * n)..<((f + 1) * n)]
             }
-            keys.withUnsafeBytes { data += $0 }
-            counts.withUnsafeBytes { data += $0 }
+            var logistic: (weights: [Double], bias: [Double])? = nil
             if let lr = nb.logistic {
                 s += "logistic\t\(formatNumber(lr.mix))\t\(formatNumber(lr.l2))\n"
-                var weights: [Double] = []
-                weights.reserveCapacity(order.count * n + n)
-                for f in order { for c in 0..<n { weights.append(lr.weight(f, c)) } }
-                weights += lr.bias
-                weights.withUnsafeBytes { data += $0 }
+                var w: [Double] = []
+                w.reserveCapacity(order.count * n)
+                for f in order { for c in 0..<n { w.append(lr.weight(f, c)) } }
+                logistic = (w, lr.bias)
             }
+            keys.append(ks)
+            numbers.append((counts, logistic))
         }
-        var head: [UInt8] = []
-        let (arena, ends) = words.words
-        withUnsafeBytes(of: UInt32(words.count)) { head += $0 }
-        ends.withUnsafeBytes { head += $0 }
-        head += arena
+        let (index, rows) = NaiveBayes.fileIndex(keys: keys)
+        let vocabulary = words.fileArrays
+        var data: [UInt8] = []
+        func put<T>(_ xs: UnsafeBufferPointer<T>) {
+            data += repeatElement(0, count: (FileBytes.alignment - data.count % FileBytes.alignment) % FileBytes.alignment)
+            data += UnsafeRawBufferPointer(xs)
+        }
+        [UInt64(words.count), UInt64(vocabulary.slots.count / 2), UInt64(index.count), UInt64(index.slotWords.count / 2)].withUnsafeBufferPointer(put)
+        vocabulary.offsets.withUnsafeBufferPointer(put)
+        vocabulary.arena.withUnsafeBufferPointer(put)
+        vocabulary.slots.withUnsafeBufferPointer(put)
+        index.slotWords.withUnsafeBufferPointer(put)
+        for k in classifiers.indices {
+            keys[k].withUnsafeBufferPointer(put)
+            rows[k]?.withUnsafeBufferPointer(put)
+            numbers[k].counts.withUnsafeBufferPointer(put)
+            if let lr = numbers[k].logistic { lr.weights.withUnsafeBufferPointer(put); lr.bias.withUnsafeBufferPointer(put) }
+        }
         var bytes = Array(s.utf8)
-        bytes += "[data]\t\(head.count + data.count)\n".utf8
-        bytes += head
+        var line = "[data]\t\(data.count)"
+        while (bytes.count + line.utf8.count + 1) % FileBytes.alignment != 0 { line += " " }
+        bytes += (line + "\n").utf8
         bytes += data
         bytes.append(0x0A)
-        bytes += "[end]\t\(SHA256.hex(bytes))\n".utf8
+        bytes += "[end]\t\(XXH64.hex(bytes))\n".utf8
         return bytes
     }
 
@@ -109,37 +133,34 @@ public struct PluginModel: Sendable {
     // MARK: reading
 
     public static func load(path: String) throws -> PluginModel {
-        // Mapped, not read: hashed and copied straight from the page cache, with no buffer of
-        // megabytes to allocate, zero and fill first. (Files are replaced by rename, never
-        // rewritten in place, so a mapped file does not change under us.)
-        if let mapped = MappedFile(path) {
-            defer { mapped.close() }
-            return try PluginModel(buffer: mapped.bytes, name: path)
-        }
+        // Mapped, not read: hashed straight from the page cache, and its numbers used where they
+        // lie, with no buffer of megabytes to allocate, zero and fill.
+        if let mapped = FileBytes(mapping: path) { return try PluginModel(file: mapped, name: path) }
         let bytes = try readBytes(path)
         return try PluginModel(bytes: bytes, name: path)
     }
 
     public init(bytes: [UInt8], name: String) throws {
-        self = try bytes.withUnsafeBufferPointer { try PluginModel(buffer: $0, name: name) }
+        self = try bytes.withUnsafeBufferPointer { try PluginModel(file: FileBytes(copying: $0), name: name) }
     }
 
-    init(buffer file: UnsafeBufferPointer<UInt8>, name: String) throws {
+    init(file model: FileBytes, name: String) throws {
+        let file = model.bytes
         let rebuild = "rebuild it with `rhetor train` (or restore it from git)"
         func corrupt(_ why: String) -> RhetorError { .input("\(name): \(why); \(rebuild)") }
-        // Checksum trailer first: catches truncation and corruption anywhere.
+        // The [end] line first: catches truncation; its checksum catches corruption anywhere.
         guard let endMarker = PluginModel.lastLineStart(file), file[endMarker...].starts(with: Array("[end]\t".utf8)) else {
             throw corrupt("not a complete model file (no [end] line: truncated or not a model)")
         }
         let recorded = String(decoding: file[(endMarker + 6)...], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         let body = UnsafeBufferPointer(rebasing: file[..<endMarker])
-        guard recorded == SHA256.hex(body) else { throw corrupt("checksum mismatch (the file is corrupt or was edited by hand)") }
-
-        // The version first: a file of another version may be laid out otherwise.
+        // The version first: a file of another version may be laid out (and checksummed) otherwise.
         let firstEnd = body.firstIndex(of: 0x0A) ?? body.count
         let head = String(decoding: body[..<firstEnd], as: UTF8.self).split(separator: "\t")
+        let otherVersion = head.count == 2 && head[0] == "rhetor-model" && Int(head[1]) != PluginModel.formatVersion
+        guard otherVersion || recorded == XXH64.hex(body) else { throw corrupt("checksum mismatch (the file is corrupt or was edited by hand)") }
         guard head.count == 2, head[0] == "rhetor-model" else { throw corrupt("not a Rhetor model (bad first line)") }
-        guard Int(head[1]) == PluginModel.formatVersion else {
+        guard !otherVersion else {
             throw RhetorError.input("\(name): model format version \(head[1]) is not supported by this rhetor (it reads version \(PluginModel.formatVersion)); \(rebuild)")
         }
         // The text lines, up to the [data] line.
@@ -149,7 +170,10 @@ public struct PluginModel: Sendable {
         while start < body.count {
             let nl = body[start...].firstIndex(of: 0x0A) ?? body.count
             if body[start..<nl].starts(with: "[data]\t".utf8) {
-                guard let length = Int(String(decoding: body[(start + 7)..<nl], as: UTF8.self)), length >= 0, nl + 1 + length + 1 == body.count else {
+                // The length, then the spaces that align what follows.
+                let field = String(decoding: body[(start + 7)..<nl], as: UTF8.self)
+                guard let length = Int(field.prefix { $0 != " " }), length >= 0, nl + 1 + length + 1 == body.count,
+                      (nl + 1) % FileBytes.alignment == 0 else {
                     throw corrupt("line \(lines.count + 1): bad [data] length")
                 }
                 data = (nl + 1)..<(nl + 1 + length)
@@ -224,34 +248,42 @@ public struct PluginModel: Sendable {
         finishTable()
         guard !pluginID.isEmpty else { throw corrupt("no plugin id in [meta]") }
 
-        // The numbers: copied, not parsed. One vocabulary serves all the classifiers, so a
+        // The numbers and tables, used in place. One vocabulary serves all the classifiers, so a
         // passage's words are looked up once for all of them.
-        var reader = ArrayReader(bytes: body, range: data)
-        guard let wordCount = reader.array(UInt32.self, 1)?.first, let ends = reader.array(Int32.self, Int(wordCount)),
-              let arena = reader.array(UInt8.self, Int(ends.last ?? 0)), let words = TokenTable(arena: arena, ends: ends) else {
+        var reader = ArrayReader(file: model, range: data)
+        guard let sizes = reader.array(UInt64.self, 4), sizes.allSatisfy({ $0 < UInt64(Int32.max) }) else { throw corrupt("bad [data] sizes") }
+        let (wordCount, wordSlots, indexCount, indexSlots) = (Int(sizes[0]), Int(sizes[1]), Int(sizes[2]), Int(sizes[3]))
+        guard let offsets = reader.array(Int32.self, wordCount + 1), let last = offsets.last, last >= 0,
+              let arena = reader.array(UInt8.self, Int(last)), let slots = reader.array(UInt64.self, 2 * wordSlots),
+              let words = TokenTable(offsets: offsets, arena: arena, slots: slots) else {
             throw corrupt("bad [data] words")
         }
-        var index = FeatureMap()
+        guard let indexWords = reader.array(UInt64.self, 2 * indexSlots), let index = FeatureMap(slots: indexWords, count: indexCount) else {
+            throw corrupt("bad [data] feature index")
+        }
         for h in headers {
-            guard h.features >= 0, h.docs.count == h.classes.count, let keys = reader.array(UInt64.self, h.features),
-                  let counts = reader.array(Double.self, h.features * h.classes.count) else {
+            guard h.features >= 0, h.docs.count == h.classes.count, let keys = reader.array(UInt64.self, h.features) else {
                 throw corrupt("[nb \(h.name)]: missing or short data")
             }
+            var rows: ModelArray<Int32>? = nil
+            if headers.count > 1 {
+                guard let r = reader.array(Int32.self, indexCount) else { throw corrupt("[nb \(h.name)]: missing or short data") }
+                rows = r
+            }
+            guard let counts = reader.array(Double.self, h.features * h.classes.count) else { throw corrupt("[nb \(h.name)]: missing or short data") }
             do {
                 var nb = try NaiveBayes(classes: h.classes, kinds: h.kinds, alpha: h.alpha, variant: h.variant, docs: h.docs,
-                                        vocabulary: words, keys: keys, counts: counts, index: &index)
+                                        vocabulary: words, keys: keys, counts: counts, index: index, rows: rows)
                 if let (mix, l2) = h.logistic {
                     let n = h.classes.count
-                    // Weights and biases copied out apart: no second copy of the weights.
                     guard let weights = reader.array(Double.self, h.features * n), let bias = reader.array(Double.self, n) else {
                         throw corrupt("[nb \(h.name)]: short logistic weights")
                     }
-                    nb.logistic = LogisticLayer(mix: mix, l2: l2, classes: n, weights: weights, bias: bias)
+                    nb.logistic = LogisticLayer(mix: mix, l2: l2, classes: n, weights: weights, bias: Array(bias))
                 }
                 classifiers.append((h.name, nb))
             } catch let e as RhetorError { throw corrupt("[nb \(h.name)]: \(e)") }
         }
-        for k in classifiers.indices { classifiers[k].1.share(index) }
         guard reader.atEnd else { throw corrupt("[data] is longer than its classifiers") }
         // Comment lines in front keep the lexicon's line numbers those of the model file.
         let lexiconText = lexiconLines.map { String(decoding: body[$0], as: UTF8.self) } ?? ""
@@ -267,47 +299,24 @@ public struct PluginModel: Sendable {
     }
 }
 
-/// Reads the raw arrays of a model file's [data] part, each copied out in one piece; nil when
-/// the part is too short.
+/// Reads the raw arrays of a model file's [data] part, in place; nil when the part is too short.
 struct ArrayReader {
-    let bytes: UnsafeBufferPointer<UInt8>
+    let file: FileBytes
     var at: Int
     let end: Int
 
-    init(bytes: UnsafeBufferPointer<UInt8>, range: Range<Int>) { self.bytes = bytes; at = range.lowerBound; end = range.upperBound }
+    init(file: FileBytes, range: Range<Int>) { self.file = file; at = range.lowerBound; end = range.upperBound }
 
     var atEnd: Bool { at == end }
 
-    mutating func array<T: BitwiseCopyable>(_ type: T.Type, _ count: Int) -> [T]? {
+    /// The next array of `count` elements, past the zero bytes that align it.
+    mutating func array<T: BitwiseCopyable>(_ type: T.Type, _ count: Int) -> ModelArray<T>? {
+        let start = (at + FileBytes.alignment - 1) / FileBytes.alignment * FileBytes.alignment
         let (size, overflow) = count.multipliedReportingOverflow(by: MemoryLayout<T>.stride)
-        guard count >= 0, !overflow, size <= end - at else { return nil }
-        let from = at
-        at += size
-        return [T](unsafeUninitializedCapacity: count) { out, n in
-            UnsafeMutableRawBufferPointer(out).copyMemory(from: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[from..<(from + size)])))
-            n = count
-        }
+        guard count >= 0, !overflow, start <= end, size <= end - start else { return nil }
+        at = start + size
+        return ModelArray(file: file, offset: start, count: count)
     }
-}
-
-/// A regular file mapped read-only, for `PluginModel.load`.
-struct MappedFile {
-    let bytes: UnsafeBufferPointer<UInt8>
-
-    /// nil when the file is not a non-empty regular file or cannot be mapped: the caller reads it
-    /// instead (and reports a missing or unreadable file as it always has).
-    init?(_ path: String) {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { return nil }
-        defer { Foundation.close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG, st.st_size > 0 else { return nil }
-        let p = mmap(nil, Int(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0)
-        guard let p, p != MAP_FAILED else { return nil }
-        bytes = UnsafeBufferPointer(start: UnsafePointer(p.assumingMemoryBound(to: UInt8.self)), count: Int(st.st_size))
-    }
-
-    func close() { munmap(UnsafeMutableRawPointer(mutating: bytes.baseAddress), bytes.count) }
 }
 
 // Model files hold their numbers little-endian, as they are in memory here.

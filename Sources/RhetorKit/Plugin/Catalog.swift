@@ -13,16 +13,8 @@ public struct Catalog: Sendable {
         public var kind: Kind
         public var modelPath: String
         /// The model, when finding the plugin meant reading it (a data-only model with no
-        /// manifest here) or it was preloaded: `load` does not read it twice.
+        /// manifest here): `load` does not read it twice.
         var model: PluginModel? = nil
-    }
-
-    /// Models to read while the catalog is built, side by side with the data-only models that
-    /// finding plugins reads anyway (rather than those first, alone, then the rest).
-    public enum Preload: Sendable {
-        case none
-        case all
-        case only([String])
     }
 
     public let modelsDir: String
@@ -33,7 +25,7 @@ public struct Catalog: Sendable {
     public static let defaultTrainCorpus = "corpora/train"
     public static let defaultTestCorpus = "corpora/test"
 
-    public init(registered: [any ClassifierPlugin.Type], modelsDir: String, pluginsDir: String = "Plugins", preload: Preload = .none) {
+    public init(registered: [any ClassifierPlugin.Type], modelsDir: String, pluginsDir: String = "Plugins") {
         self.modelsDir = modelsDir
         for t in registered {
             entries.append(Entry(descriptor: t.descriptor, kind: .swift(t), modelPath: Catalog.modelPath(modelsDir, t.descriptor.id)))
@@ -45,27 +37,16 @@ public struct Catalog: Sendable {
             entries.append(Entry(descriptor: m.descriptor, kind: .dataOnly(m), modelPath: Catalog.modelPath(modelsDir, m.id)))
         }
         let files = ((try? fm.contentsOfDirectory(atPath: modelsDir)) ?? []).sorted().filter { $0.hasSuffix(".model") }
+        // Models of no known plugin are read to find what they are (a data-only model with no
+        // manifest here), side by side, the largest first so the cores finish together.
         let unknown = files.filter { file in !entries.contains { $0.descriptor.id == file.dropLast(6) } }
-        let wanted: [Int] = entries.indices.filter { k in
-            let id = entries[k].descriptor.id
-            switch preload {
-            case .none: return false
-            case .all: return true
-            case .only(let ids): return ids.contains(id)
-            }
-        }
-        // Every model to read, read side by side, the largest first so the cores finish together.
-        // A failed preload is left to `load`, which reads the file again and reports the error.
-        let paths = unknown.map { modelsDir + "/" + $0 } + wanted.map { entries[$0].modelPath }
-        let readable = paths.indices.filter { fm.fileExists(atPath: paths[$0]) }
-        func size(_ path: String) -> Int { (try? fm.attributesOfItem(atPath: path)[.size] as? Int) ?? 0 }
-        let order = readable.sorted { size(paths[$0]) > size(paths[$1]) }
+        let paths = unknown.map { modelsDir + "/" + $0 }
+        let order = paths.indices.sorted { Catalog.fileSize(paths[$0]) > Catalog.fileSize(paths[$1]) }
         var models = [PluginModel?](repeating: nil, count: paths.count)
         models.withUnsafeMutableBufferPointer { buffer in
             nonisolated(unsafe) let slots = buffer   // each iteration writes its own slot
-            DispatchQueue.concurrentPerform(iterations: order.count) { k in slots[order[k]] = try? PluginModel.load(path: paths[order[k]]) }
+            DispatchQueue.concurrentPerform(iterations: order.count) { k in slots[order[k]] = Catalog.read(paths[order[k]]) }
         }
-        for (k, e) in wanted.enumerated() { entries[e].model = models[unknown.count + k] }
         for (k, file) in unknown.enumerated() {
             guard let model = models[k], model.meta("kind") == "data-only", let p = try? DataOnlyPlugin(model: model) else { continue }
             entries.append(Entry(descriptor: p.descriptor, kind: .dataOnly(nil), modelPath: modelsDir + "/" + file, model: model))
@@ -73,6 +54,29 @@ public struct Catalog: Sendable {
     }
 
     public static func modelPath(_ dir: String, _ id: String) -> String { dir + "/" + id + ".model" }
+
+    /// The model at `path`, or nil when it cannot be read: read ahead, if it was (`ModelReadAhead`).
+    static func read(_ path: String) -> PluginModel? {
+        if let ahead = ModelReadAhead.current { return ahead.take(path) }
+        return try? PluginModel.load(path: path)
+    }
+
+    /// The plugins' model files, the largest first: reading and building them side by side in this
+    /// order, the cores finish together.
+    public func largestFirst(_ ids: [String]) -> [Int] {
+        let sizes = ids.map { id in (try? entry(id)).map { Catalog.fileSize($0.modelPath) } ?? 0 }
+        return ids.indices.sorted { sizes[$0] > sizes[$1] }
+    }
+
+    /// Every model file in `dir`, the largest first.
+    static func modelFiles(_ dir: String) -> [String] {
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".model") }
+        return files.map { dir + "/" + $0 }.sorted { fileSize($0) > fileSize($1) }
+    }
+
+    /// By stat, not FileManager.attributesOfItem, which also looks up the owner's and group's
+    /// names (reading /etc/passwd and /etc/group for each file).
+    static func fileSize(_ path: String) -> Int { var st = stat(); return stat(path, &st) == 0 ? Int(st.st_size) : 0 }
 
     /// The models folder: `--models`, else `$RHETOR_MODELS`, else `./Models`, else beside the
     /// executable's install prefix (`<prefix>/share/rhetor/Models`).
@@ -101,7 +105,8 @@ public struct Catalog: Sendable {
         guard FileManager.default.fileExists(atPath: e.modelPath) else {
             throw RhetorError.input("\(e.modelPath): no model for plugin '\(id)'; build it with `rhetor train \(id)`")
         }
-        let model = try e.model ?? PluginModel.load(path: e.modelPath)
+        // A model that could not be read ahead is read again here, for its error.
+        let model = try e.model ?? Catalog.read(e.modelPath) ?? PluginModel.load(path: e.modelPath)
         guard model.pluginID == id else { throw RhetorError.input("\(e.modelPath): holds plugin '\(model.pluginID)', not '\(id)'; rebuild it with `rhetor train \(id)`") }
         switch e.kind {
         case .swift(let t):

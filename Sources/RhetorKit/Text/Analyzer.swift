@@ -76,6 +76,37 @@ public struct Analyzer: Sendable {
     /// The folded words of `text` (tokens other than punctuation), as `analyze` finds them;
     /// without the passage's negation scopes and sentences (lexicon loading folds thousands).
     public static func words(_ text: String) -> [String] {
+        plainWords(text) ?? scannedWords(text)
+    }
+
+    /// `words` of a text that is only ASCII letters and digits in words one space apart, as
+    /// most lexicon entries are: for those the scanner's tokens are the words, lower-cased
+    /// (no URL, apostrophe, hyphen or dot to treat otherwise), so it need not run. nil for
+    /// any other text.
+    static func plainWords(_ text: String) -> [String]? {
+        var text = text
+        return text.withUTF8 { b -> [String]? in
+            var words: [String] = []
+            var start = 0
+            for i in 0...b.count {
+                if i == b.count || b[i] == 0x20 {
+                    guard i > start else { return nil }       // empty text, or a space at an end or twice
+                    words.append(String(unsafeUninitializedCapacity: i - start) { out in
+                        for k in start..<i { out[k - start] = b[k] >= UInt8(ascii: "A") ? b[k] | 0x20 : b[k] }
+                        return i - start
+                    })
+                    start = i + 1
+                    continue
+                }
+                let c = b[i], lower = c | 0x20
+                guard (lower >= UInt8(ascii: "a") && lower <= UInt8(ascii: "z")) || (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")) else { return nil }
+            }
+            return words
+        }
+    }
+
+    /// `words` by the passage scanner.
+    static func scannedWords(_ text: String) -> [String] {
         var bytes = Array(text.utf8)
         while bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
         let (norm, tokens) = Scanner.scan(bytes)

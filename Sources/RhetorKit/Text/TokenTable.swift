@@ -5,22 +5,32 @@ import Darwin
 #endif
 
 /// Interns folded token byte strings to dense ids, and looks passage tokens up without
-/// allocating: an open-addressing hash table over one byte arena.
+/// allocating: an open-addressing hash table over one byte arena. A model file holds its
+/// vocabulary laid out as here, and a loaded model looks words up in it in place.
 public struct TokenTable: Sendable {
-    private var arena: [UInt8] = []
-    private var offsets: [Int32] = [0]        // string k is arena[offsets[k]..<offsets[k+1]]
-    /// Each slot holds an id (-1: empty) with its string's hash, so a probe compares hashes
-    /// without touching another array.
-    private struct Slot { var hash: UInt64; var id: Int32 }
-    private var slots: [Slot]
+    private var arena = ModelArray<UInt8>()
+    private var offsets: ModelArray<Int32> = [0]        // string k is arena[offsets[k]..<offsets[k+1]]
+    /// Slot s is words 2s (a string's hash) and 2s + 1 (its id's bits; -1: empty), so a probe
+    /// compares hashes without touching another array.
+    private var slots: ModelArray<UInt64>
+    /// Each id's hash, for growing; empty while the table is read in place (its slots hold them).
     private var hashes: [UInt64] = []
     public private(set) var count = 0
 
     public init(capacity: Int = 64) {
         var n = 64
         while n < capacity * 2 { n <<= 1 }
-        slots = Array(repeating: Slot(hash: 0, id: -1), count: n)
+        slots = TokenTable.emptySlots(n)
     }
+
+    private static func emptySlots(_ n: Int) -> ModelArray<UInt64> {
+        var words = [UInt64](repeating: 0, count: 2 * n)
+        for s in 0..<n { words[2 * s + 1] = UInt64(UInt32(bitPattern: -1)) }
+        return ModelArray(words)
+    }
+
+    @inline(__always)
+    private static func id(_ word: UInt64) -> Int32 { Int32(truncatingIfNeeded: word) }
 
     @inline(__always)
     static func hash<C: Collection>(_ bytes: C) -> UInt64 where C.Element == UInt8 {
@@ -58,12 +68,12 @@ public struct TokenTable: Sendable {
     @inline(__always)
     public func lookup(hash h: UInt64, _ p: UnsafePointer<UInt8>, _ n: Int) -> Int32 {
         slots.withUnsafeBufferPointer { sl in
-            let mask = sl.count - 1
+            let mask = sl.count / 2 - 1
             var s = Int(truncatingIfNeeded: h) & mask
             while true {
-                let slot = sl[s]
-                if slot.id < 0 { return -1 }
-                if slot.hash == h && equal(Int(slot.id), p, n) { return slot.id }
+                let id = TokenTable.id(sl[2 * s + 1])
+                if id < 0 { return -1 }
+                if sl[2 * s] == h && equal(Int(id), p, n) { return id }
                 s = (s + 1) & mask
             }
         }
@@ -72,12 +82,12 @@ public struct TokenTable: Sendable {
     /// The id of the empty string, or -1 (off the hot path: empty buffers have no base address).
     private func lookupEmpty() -> Int32 {
         let h = TokenTable.hash([UInt8]())
-        let mask = slots.count - 1
+        let mask = slots.count / 2 - 1
         var s = Int(truncatingIfNeeded: h) & mask
         while true {
-            let id = slots[s].id
+            let id = TokenTable.id(slots[2 * s + 1])
             if id < 0 { return -1 }
-            if slots[s].hash == h && offsets[Int(id)] == offsets[Int(id) + 1] { return id }
+            if slots[2 * s] == h && offsets[Int(id)] == offsets[Int(id) + 1] { return id }
             s = (s + 1) & mask
         }
     }
@@ -107,7 +117,7 @@ public struct TokenTable: Sendable {
                     slots.withUnsafeBufferPointer { sl in
                         offsets.withUnsafeBufferPointer { off in
                             arena.withUnsafeBufferPointer { ar in
-                                let mask = sl.count - 1
+                                let mask = sl.count / 2 - 1
                                 return (0..<tokens.count).map { i -> Int32 in
                                     let t = tokens[i]
                                     guard t.kind != .punct else { return -1 }
@@ -116,11 +126,11 @@ public struct TokenTable: Sendable {
                                     let h = hashes[i]
                                     var s = Int(truncatingIfNeeded: h) & mask
                                     while true {
-                                        let slot = sl[s]
-                                        if slot.id < 0 { return -1 }
-                                        if slot.hash == h {
-                                            let o0 = Int(off[Int(slot.id)])
-                                            if Int(off[Int(slot.id) + 1]) - o0 == n && memcmp(ar.baseAddress! + o0, norm.baseAddress! + a, n) == 0 { return slot.id }
+                                        let id = TokenTable.id(sl[2 * s + 1])
+                                        if id < 0 { return -1 }
+                                        if sl[2 * s] == h {
+                                            let o0 = Int(off[Int(id)])
+                                            if Int(off[Int(id) + 1]) - o0 == n && memcmp(ar.baseAddress! + o0, norm.baseAddress! + a, n) == 0 { return id }
                                         }
                                         s = (s + 1) & mask
                                     }
@@ -172,7 +182,8 @@ public struct TokenTable: Sendable {
             let found = lookupEmpty()
             if found >= 0 { return found }
         }
-        if (count + 1) * 2 > slots.count { grow() }
+        ownHashes()
+        if (count + 1) * 4 > slots.count { grow() }
         let id = Int32(count)
         arena.append(contentsOf: buf[a..<b])
         offsets.append(Int32(arena.count))
@@ -183,29 +194,58 @@ public struct TokenTable: Sendable {
     }
 
     private mutating func insertSlot(_ id: Int32, _ h: UInt64) {
-        let mask = slots.count - 1
-        var s = Int(truncatingIfNeeded: h) & mask
-        while slots[s].id >= 0 { s = (s + 1) & mask }
-        slots[s] = Slot(hash: h, id: id)
+        slots.withUnsafeMutableBufferPointer { sl in
+            let mask = sl.count / 2 - 1
+            var s = Int(truncatingIfNeeded: h) & mask
+            while TokenTable.id(sl[2 * s + 1]) >= 0 { s = (s + 1) & mask }
+            sl[2 * s] = h
+            sl[2 * s + 1] = UInt64(UInt32(bitPattern: id))
+        }
     }
 
     private mutating func grow() {
-        slots = Array(repeating: Slot(hash: 0, id: -1), count: slots.count * 2)
+        slots = TokenTable.emptySlots(slots.count)
         for id in 0..<count { insertSlot(Int32(id), hashes[id]) }
     }
 
-    /// The words in id order, as one byte arena and their end offsets (model files).
-    var words: (arena: [UInt8], ends: ArraySlice<Int32>) { (arena, offsets.dropFirst()) }
-
-    /// The table of `words`: word k ends at `ends[k]` in `arena`; nil unless the offsets rise
-    /// within the arena and no word repeats.
-    init?(arena: [UInt8], ends: [Int32]) {
-        self.init(capacity: ends.count)
-        var start: Int32 = 0
-        for (k, end) in ends.enumerated() {
-            guard start <= end, Int(end) <= arena.count, intern(arena, Int(start), Int(end)) == k else { return nil }
-            start = end
+    /// Before a table read in place gains a word: each id's hash, from its slot.
+    private mutating func ownHashes() {
+        guard hashes.count < count else { return }
+        hashes = Array(repeating: 0, count: count)
+        for s in 0..<(slots.count / 2) {
+            let id = TokenTable.id(slots[2 * s + 1])
+            if id >= 0 { hashes[Int(id)] = slots[2 * s] }
         }
+    }
+
+    /// The table as model files hold it: string k is `arena[offsets[k]..<offsets[k + 1]]`, and
+    /// the slots as described at `slots`.
+    var fileArrays: (offsets: ModelArray<Int32>, arena: ModelArray<UInt8>, slots: ModelArray<UInt64>) { (offsets, arena, slots) }
+
+    /// A table as `fileArrays` gave it, read in place; nil unless the offsets rise from 0 to the
+    /// arena's end and the slots are a power of two in number, hold each id once and leave one
+    /// empty (so no lookup reads out of bounds or probes forever).
+    init?(offsets: ModelArray<Int32>, arena: ModelArray<UInt8>, slots: ModelArray<UInt64>) {
+        let words = offsets.count - 1
+        let size = slots.count / 2
+        guard words >= 0, offsets[0] == 0, Int(offsets[words]) == arena.count, slots.count % 2 == 0,
+              size > words, size & (size - 1) == 0 else { return nil }
+        let risen = offsets.withUnsafeBufferPointer { o in (0..<words).allSatisfy { o[$0] <= o[$0 + 1] } }
+        var seen = [Bool](repeating: false, count: words)
+        let once = slots.withUnsafeBufferPointer { sl in
+            (0..<size).allSatisfy { s in
+                let id = Int(TokenTable.id(sl[2 * s + 1]))
+                guard id >= 0 else { return id == -1 && sl[2 * s + 1] == UInt64(UInt32(bitPattern: -1)) }
+                guard id < words, !seen[id] else { return false }
+                seen[id] = true
+                return true
+            }
+        }
+        guard risen, once, !seen.contains(false) else { return nil }
+        self.offsets = offsets
+        self.arena = arena
+        self.slots = slots
+        count = words
     }
 
     /// Each id's rank in String order (canonically equivalent strings share a rank).
@@ -229,6 +269,6 @@ public struct TokenTable: Sendable {
     }
 
     public func string(_ id: Int32) -> String {
-        String(decoding: arena[Int(offsets[Int(id)])..<Int(offsets[Int(id) + 1])], as: UTF8.self)
+        withBytes(id) { String(decoding: $0, as: UTF8.self) }
     }
 }
