@@ -56,6 +56,10 @@ public struct Lexicon: Sendable {
         var source = source
         let originPrefix = name + ":"
         try source.withUTF8 { all in
+            // Room for a word or two per line up front: the tables do not grow and rehash as they fill.
+            let lines = all.reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
+            table = TokenTable(capacity: 2 * lines)
+            edges.reserve(2 * lines)
             func string(_ r: Range<Int>) -> Substring { Substring(String(decoding: UnsafeBufferPointer(rebasing: all[r]), as: UTF8.self)) }
             var lineNo = 0
             var next = 0

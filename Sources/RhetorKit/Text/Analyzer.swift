@@ -87,14 +87,20 @@ public struct Analyzer: Sendable {
         var text = text
         return text.withUTF8 { b -> [String]? in
             var words: [String] = []
+            words.reserveCapacity(4)
             var start = 0
             for i in 0...b.count {
                 if i == b.count || b[i] == 0x20 {
                     guard i > start else { return nil }       // empty text, or a space at an end or twice
-                    words.append(String(unsafeUninitializedCapacity: i - start) { out in
-                        for k in start..<i { out[k - start] = b[k] >= UInt8(ascii: "A") ? b[k] | 0x20 : b[k] }
-                        return i - start
-                    })
+                    let word = UnsafeBufferPointer(rebasing: b[start..<i])
+                    if !word.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) {
+                        words.append(String(decoding: word, as: UTF8.self))
+                    } else {
+                        words.append(String(unsafeUninitializedCapacity: word.count) { out in
+                            for k in word.indices { out[k] = word[k] >= UInt8(ascii: "A") ? word[k] | 0x20 : word[k] }
+                            return word.count
+                        })
+                    }
                     start = i + 1
                     continue
                 }
