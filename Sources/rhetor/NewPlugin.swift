@@ -28,7 +28,7 @@ struct NewPlugin: ParsableCommand {
         discussion: """
         Run from the repository root. A Swift plugin gets Plugins/<Name>/ (<Name>Plugin.swift, lexicon.tsv), \
         Tests/<Name>PluginTests/, a corpus stub corpora/{train,test}/<id>.jsonl, its target in Package.swift and \
-        its type in Sources/RhetorPlugins/Registry.swift; then `swift build` and `rhetor train <id>`. \
+        its type in Sources/RhetorPlugins/Registry.swift; then `make release` and `rhetor train <id>`. \
         A data-only plugin gets Plugins/<Name>/plugin.json, lexicon.tsv and the corpus stub; then `rhetor train <id>`. \
         The plugin id is the name in kebab case (ActorRole → actor-role). See docs/plugins.md.
         """)
@@ -104,7 +104,7 @@ struct NewPlugin: ParsableCommand {
         }
         for n in notes { print(n) }
         if dryRun { return }
-        let build = o.dataOnly ? "" : "  swift build                              # compiles \(o.typeName)\n"
+        let build = o.dataOnly ? "" : "  make release                             # compiles \(o.typeName) into .build/release/rhetor\n"
         let test = o.dataOnly ? "" : "  swift test --filter \(o.testTarget)\n"
         let stubbed = writes.contains { $0.path.hasPrefix("corpora/") }
         let corpus = stubbed ? "replace the stub records in corpora/{train,test}/\(o.id).jsonl" : "label records of corpora/train and corpora/test with it"

@@ -7,8 +7,8 @@
 #   ```LANG walkthrough file=PATH                  write the block to PATH
 #   ```swift walkthrough file=PATH replace=examples replace the descriptor's examples in PATH
 # so the doc cannot drift from what this script proves. `rhetor` is $RHETOR until the copy
-# has built its own binary (the walk-through's `swift build -c release`), then that one. The one build
-# goes to --scratch-path inside the copy (a few minutes on two cores).
+# has built its own binary (the walk-through's `make release`), then that one. The one build
+# goes to the copy's own .build (a few minutes on two cores).
 set -euo pipefail
 : "${RHETOR:?set RHETOR to the rhetor binary}"
 RHETOR=$(realpath "$RHETOR")
@@ -59,9 +59,7 @@ PY
 [ "$(ls "$steps" | grep -c run)" -ge 3 ] || { echo "docs/plugins.md: expected walk-through blocks"; exit 1; }
 
 rhetor() { if [ -x "$work/.build/release/rhetor" ]; then "$work/.build/release/rhetor" "$@"; else "$RHETOR" "$@"; fi; }
-# The doc says `swift build -c release`; build inside the copy, with its own scratch path.
-swift() { if [ "${1:-}" = build ]; then shift; command swift build --scratch-path "$work/.build" "$@"; else command swift "$@"; fi; }
-export -f rhetor swift; export work RHETOR
+export -f rhetor; export work RHETOR
 
 for step in "$steps"/*; do
   case "$step" in
