@@ -371,10 +371,18 @@ public struct JSONWriter {
 
         mutating func string(_ u: UnsafeBufferPointer<UInt8>) {
             byte(UInt8(ascii: "\""))
-            // Runs of bytes that need no escape are copied whole.
+            // Runs of bytes that need no escape are copied whole; found eight bytes at a time
+            // while none is a quote, a backslash or a control byte (as `JSONReader.string` finds them).
             var start = 0
             var i = 0
+            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
             while i < u.count {
+                if i + 8 <= u.count {
+                    let x = UnsafeRawPointer(u.baseAddress! + i).loadUnaligned(as: UInt64.self)
+                    let quote = x ^ (ones &* 0x22), backslash = x ^ (ones &* 0x5C)
+                    let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((x &- ones &* 0x20) & ~x)
+                    if special & highs == 0 { i += 8; continue }
+                }
                 let c = u[i]
                 if c >= 0x20 && c != 0x22 && c != 0x5C { i += 1; continue }
                 if i > start { bytes(UnsafeBufferPointer(rebasing: u[start..<i])) }
@@ -414,19 +422,26 @@ public struct JSONWriter {
                 if qi < 0 { byte(UInt8(ascii: "-")) }
                 let m = qi < 0 ? -qi : qi
                 digits(UInt64(m / 10000))
-                var frac = m % 10000
+                let frac = Int(m % 10000)
                 if frac != 0 {
-                    var width = 4
-                    while frac % 10 == 0 { frac /= 10; width -= 1 }
+                    // All four digits in one store (the room is there: `numberBound`), then the
+                    // trailing zeros dropped: the high bytes of the store that are "0".
+                    let four = Cursor.fourDigits[frac]
                     byte(UInt8(ascii: "."))
-                    var k = width - 1
-                    while k >= 0 { p[k] = 0x30 + UInt8(frac % 10); frac /= 10; k -= 1 }
-                    p += width
+                    UnsafeMutableRawPointer(p).storeBytes(of: four, as: UInt32.self)
+                    p += 4 - (four ^ 0x3030_3030).leadingZeroBitCount / 8
                 }
                 return
             }
             let r = (x * 10000).rounded() / 10000
             number(r == 0 ? 0 : r)
+        }
+
+        /// "0000" … "9999", four ASCII digits a number, the first in the low byte (memory order).
+        static let fourDigits: [UInt32] = (0..<UInt32(10000)).map { n in
+            let d0: UInt32 = 0x30 + n / 1000, d1: UInt32 = 0x30 + n / 100 % 10
+            let d2: UInt32 = 0x30 + n / 10 % 10, d3: UInt32 = 0x30 + n % 10
+            return d0 | d1 << 8 | d2 << 16 | d3 << 24
         }
 
         /// Decimal digits of `v`.
