@@ -114,6 +114,10 @@ public struct ActorRolePlugin: ClassifierPlugin {
         return ms.filter { m in !ms.contains { $0.resolved != nil && $0.mention.tokens != m.mention.tokens && $0.mention.tokens.contains(m.mention.tokens.lowerBound) } }
     }
     static let personTypes: Set<String> = ["religious-leader", "politician", "militia-leader"]
+    /// The count features, named once rather than per mention.
+    static let sentenceActors = (0...3).map { "sentence-actors:\($0)" }
+    static let passageEvents = (0...3).map { "passage-events:\($0)" }
+    static let passageActors = (0...4).map { "passage-actors:\($0)" }
     static let movementTypes: Set<String> = ["party", "militia"]
 
     /// Context features of one mention, and the structural votes.
@@ -153,7 +157,8 @@ public struct ActorRolePlugin: ClassifierPlugin {
         // and carries them across aliases and to actors it has rarely seen.
         bag.tokenTagged(head, m.tokens.upperBound, "head")
         bag.literal(head, "actor:" + m.actor)
-        if let a = gazetteer.actor(m.actor) { bag.literal(head, "type:" + a.type) }
+        let actor = gazetteer.actor(m.actor)
+        if let a = actor { bag.literal(head, "type:" + a.type) }
         // The guide annotates an actor at its first mention; repeats rarely add a role.
         bag.literal(shape, ms[..<n].contains { $0.actor == m.actor } ? "repeat-mention" : "first-mention")
         // The sentence's event: is there an action at all, how many actors, is this one the first.
@@ -164,12 +169,12 @@ public struct ActorRolePlugin: ClassifierPlugin {
             inSentence += 1
             if j < n { first = false }
         }
-        bag.literal(shape, "sentence-actors:\(min(inSentence, 3))")
+        bag.literal(shape, sentenceActors[min(inSentence, 3)])
         if first { bag.literal(shape, "first-in-sentence") }
         // The passage's kind: a report of events (wire: many cues, third person) annotates more
         // of its actors than a comment in the first person; the first sentence carries the news.
-        bag.literal(shape, "passage-events:\(min(reading.eventCount, 3))")
-        bag.literal(shape, "passage-actors:\(min(ms.count, 4))")
+        bag.literal(shape, passageEvents[min(reading.eventCount, 3)])
+        bag.literal(shape, passageActors[min(ms.count, 4)])
         if reading.firstPerson { bag.literal(shape, "first-person") }
         if sentence == 0 { bag.literal(shape, "first-sentence") }
         // The clause slot it fills.
@@ -177,7 +182,7 @@ public struct ActorRolePlugin: ClassifierPlugin {
         slotFeatures(p, s, reading, &bag)
         // The slot by kind of actor: a state as the object of "attacked" is its target, a
         // politician as the subject of "ordered" its agent; the logistic layer weighs the pair.
-        if let a = gazetteer.actor(m.actor) {
+        if let a = actor {
             if s.predicate >= 0 { bag.literal(slot, a.type + "|subj-" + (s.passive ? "passive:" : "active:") + reading.cues[s.predicate].name) }
             if s.governor >= 0 { bag.literal(slot, a.type + "|obj:" + reading.cues[s.governor].name) }
             if s.preposition >= 0 { bag.tokenTagged(slot, s.preposition, a.type + "|prep") }

@@ -285,7 +285,7 @@ public struct StancePlugin: ClassifierPlugin {
         // A cue that names its target ("the so-called resistance") refers to it as a mention does.
         let cued = ms.isEmpty && ctx.cues.contains { $0.target.map { $0 == target } ?? false }
         bag.literal(targetMention, !ms.isEmpty ? "mentioned" : cued ? "cued" : "absent")
-        for i in nearWords(p, ms, window: featureWindow) { bag.token(nearWord, i) }
+        addNearWords(p, ms, window: featureWindow, to: &bag)
         var votes = ctx.polarVotes(target, bag: &bag, sourced: sourced)
         // Indirect stance: cues toward an ally pass on; toward an opponent pass on reversed.
         for (a, b, relation) in alliances where a == target || b == target {
@@ -304,14 +304,20 @@ public struct StancePlugin: ClassifierPlugin {
         return votes
     }
 
-    /// Word tokens within `window` of any of the mentions (outside them, not quoted), each once.
-    static func nearWords(_ p: Passage, _ ms: [ClosedRange<Int>], window: Int) -> [Int] {
-        var near = [Bool](repeating: false, count: p.tokens.count)
-        for m in ms {
-            for i in max(0, m.lowerBound - window)...min(p.tokens.count - 1, m.upperBound + window) { near[i] = true }
+    /// A `near` feature for each word token within `window` of any of the mentions (outside
+    /// them, not quoted), each once, in token order; marked in scratch, not in arrays per target.
+    static func addNearWords(_ p: Passage, _ ms: [ClosedRange<Int>], window: Int, to bag: inout FeatureBag) {
+        guard !ms.isEmpty else { return }
+        withUnsafeTemporaryAllocation(of: Bool.self, capacity: p.tokens.count) { near in
+            near.initialize(repeating: false)
+            for m in ms {
+                for i in max(0, m.lowerBound - window)...min(p.tokens.count - 1, m.upperBound + window) { near[i] = true }
+            }
+            for m in ms { for i in m { near[i] = false } }
+            p.tokens.withUnsafeBufferPointer { toks in
+                for i in 0..<toks.count where near[i] && toks[i].isWordLike && !toks[i].flags.contains(.quoted) { bag.token(nearWord, i) }
+            }
         }
-        for m in ms { for i in m { near[i] = false } }
-        return near.indices.filter { near[$0] && p.tokens[$0].isWordLike && !p.tokens[$0].flags.contains(.quoted) }
     }
 
     static func cueLexicon(_ lexicon: Lexicon) -> Lexicon {

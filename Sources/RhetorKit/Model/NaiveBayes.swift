@@ -48,6 +48,8 @@ public struct FeatureBag: Sendable {
     }
 
     private mutating func literal(_ s: String) -> Int32 {
+        // Room for a mention's or a passage's usual literals at once, not grown one by one.
+        if literals.capacity == 0 { literals.reserveCapacity(16) }
         // Equal strings have equal lengths: most candidates are rejected without comparing.
         let length = s.utf8.count
         if let k = literals.firstIndex(where: { $0.utf8.count == length && $0 == s }) { return -2 - Int32(k) }
