@@ -485,23 +485,26 @@ public struct NaiveBayes: Sendable {
             lr.mix(into: &scores, rows: rows)
             return scores
         }
-        // Both models in one pass over the rows, each sum in the same order as apart.
+        // Both models over the same rows, each sum in the same order as apart.
         var scores = (0..<n).map { variant == .multinomial ? logPrior($0) : 0 }
         let multinomial = variant == .multinomial
         withUnsafeTemporaryAllocation(of: Double.self, capacity: n) { z in
             _ = z.initialize(fromContentsOf: lr.bias)
-            logNumerator.withUnsafeBufferPointer { num in
-                logDenominator.withUnsafeBufferPointer { den in
-                    lr.weights.withUnsafeBufferPointer { lw in
-                        scores.withUnsafeMutableBufferPointer { j in
-                            for r in rows {
-                                NaiveBayes.addTerms(r, n, num, den, multinomial, j)
-                                // Features the layer was not fitted on (learnt later) have no weight.
-                                let base = r.f * n
-                                guard base < lw.count else { continue }
-                                for c in 0..<n { z[c] += r.value * lw[base + c] }
-                            }
+            rows.withUnsafeBufferPointer { rows in
+                logNumerator.withUnsafeBufferPointer { num in
+                    logDenominator.withUnsafeBufferPointer { den in
+                        scores.withUnsafeMutableBufferPointer { j in NaiveBayes.addTerms(rows, n, num, den, multinomial, j) }
+                    }
+                }
+                lr.weights.withUnsafeBufferPointer { lw in
+                    for c in 0..<n {
+                        var sum = z[c]
+                        for r in rows {
+                            // Features the layer was not fitted on (learnt later) have no weight.
+                            let base = r.f * n
+                            if base < lw.count { sum += r.value * lw[base + c] }
                         }
+                        z[c] = sum
                     }
                 }
             }
@@ -516,25 +519,32 @@ public struct NaiveBayes: Sendable {
         var jll = (0..<n).map { variant == .multinomial ? logPrior($0) : 0 }
         // The same sums as `jll[c] += r.value * weight(r.f, c)`, without per-access checks.
         let multinomial = variant == .multinomial
-        logNumerator.withUnsafeBufferPointer { num in
-            logDenominator.withUnsafeBufferPointer { den in
-                jll.withUnsafeMutableBufferPointer { j in
-                    for r in rows { NaiveBayes.addTerms(r, n, num, den, multinomial, j) }
+        rows.withUnsafeBufferPointer { rows in
+            logNumerator.withUnsafeBufferPointer { num in
+                logDenominator.withUnsafeBufferPointer { den in
+                    jll.withUnsafeMutableBufferPointer { j in NaiveBayes.addTerms(rows, n, num, den, multinomial, j) }
                 }
             }
         }
         return jll
     }
 
-    /// One row's term in each class's sum (`j[c] += r.value * weight(r.f, c)` without per-access
+    /// Each row's term in each class's sum (`j[c] += r.value * weight(r.f, c)` without per-access
     /// checks): the step both `jointLogLikelihood` and `modelScores` take, so they sum alike.
+    /// Class by class over the rows: each sum still takes its terms in row order (the same
+    /// doubles as row by row), with the class's denominator and the variant's sign out of the loop.
     @inline(__always)
-    private static func addTerms(_ r: Row, _ n: Int, _ num: UnsafeBufferPointer<Double>, _ den: UnsafeBufferPointer<Double>,
+    private static func addTerms(_ rows: UnsafeBufferPointer<Row>, _ n: Int, _ num: UnsafeBufferPointer<Double>, _ den: UnsafeBufferPointer<Double>,
                                  _ multinomial: Bool, _ j: UnsafeMutableBufferPointer<Double>) {
-        let base = r.f * n
         for c in 0..<n {
-            let w = num[base + c] - den[c]
-            j[c] += r.value * (multinomial ? w : -w)
+            let d = den[c]
+            var sum = j[c]
+            if multinomial {
+                for r in rows { sum += r.value * (num[r.f * n + c] - d) }
+            } else {
+                for r in rows { sum += r.value * -(num[r.f * n + c] - d) }
+            }
+            j[c] = sum
         }
     }
 
