@@ -280,7 +280,8 @@ public struct ActorRolePlugin: ClassifierPlugin {
             var d = Combiner.decide(nb: nb, bag: bag, passage: passage, votes: votes, lexiconScale: ActorRolePlugin.lexiconScale,
                                     mode: options.mode, maxEvidence: options.maxEvidence, subject: m.actor, resolver: resolver)
             // ANNOTATION.md's convention: `X-backed`, `X-supplied`… make X a sponsor, whatever the model says.
-            let convention = votes.first { $0.source.hasPrefix("rule:X-") }
+            // On bytes: `hasPrefix` compares Characters, thousands of instructions a call.
+            let convention = votes.first { $0.source.utf8.starts(with: "rule:X-".utf8) }
             if let rule = convention, d.label != "sponsor" {
                 d.label = "sponsor"
                 d.confidence = d.scores.first { $0.0 == "sponsor" }?.1 ?? 0
