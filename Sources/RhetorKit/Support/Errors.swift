@@ -76,16 +76,21 @@ public func fixed(_ x: Double, _ digits: Int = 3) -> String {
 }
 
 /// `fixed` by integer arithmetic (vsnprintf costs some 13,000 instructions a call), or nil
-/// when printf must decide. The scaled magnitude is rounded once (relative error ≤ 2⁻⁵³), so
-/// unless it lies within that error of a half, its nearest integer is the one printf rounds
-/// the exact value to; printf keeps the sign of a negative that rounds to zero, and so does this.
+/// when printf must decide (magnitudes past 2⁵⁰ once scaled). printf rounds the exact value to
+/// nearest, ties to even: the scaled magnitude's rounding error is recovered exactly by a fused
+/// multiply-add, so which side of a half the exact value lies on is known. A negative that
+/// rounds to zero keeps its sign, as printf's does.
 private func fixedByIntegers(_ x: Double, _ digits: Int) -> String? {
-    guard digits >= 0, digits < fixedScales.count, x.isFinite, abs(x) < 1e9 else { return nil }
-    let y = abs(x) * fixedScales[digits]
+    guard digits >= 0, digits < fixedScales.count, x.isFinite else { return nil }
+    let ax = abs(x), scale = fixedScales[digits]
+    let y = ax * scale
+    guard y < 0x1p50 else { return nil }
     let whole = y.rounded(.down)
-    let frac = y - whole
-    guard abs(frac - 0.5) > y * 0x1p-50 else { return nil }
-    var q = UInt64(whole) + (frac > 0.5 ? 1 : 0)
+    // Exact value − ½ − whole = (y − whole − ½) + (ax·scale − y), both parts exact doubles here.
+    let d = (y - whole) - 0.5
+    let e = (-y).addingProduct(ax, scale)
+    let up = d > -e || (d == -e && UInt64(whole) & 1 == 1)
+    var q = UInt64(whole) + (up ? 1 : 0)
     return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { out in
         var o = out.count
         for _ in 0..<digits { o -= 1; out[o] = 0x30 + UInt8(q % 10); q /= 10 }
