@@ -365,6 +365,8 @@ public struct JSONWriter {
         }
 
         public mutating func string(_ s: String) {
+            // Read in place when it can be (native and small strings): no copy of `s` to make mutable.
+            if s.utf8.withContiguousStorageIfAvailable({ string($0) }) != nil { return }
             var s = s
             s.withUTF8 { string($0) }
         }
@@ -444,18 +446,29 @@ public struct JSONWriter {
             return d0 | d1 << 8 | d2 << 16 | d3 << 24
         }
 
-        /// Decimal digits of `v`.
+        /// Decimal digits of `v`: counted by comparison, written two at a time from the end.
         @inline(__always)
         mutating func digits(_ v: UInt64) {
             if v < 10 { byte(0x30 + UInt8(v)); return }
-            var n = 0
+            var n = 2
+            var limit: UInt64 = 100
+            while n < 20, v >= limit { n += 1; limit &*= 10 }
             var x = v
-            while x > 0 { n += 1; x /= 10 }
-            x = v
-            var k = n - 1
-            while k >= 0 { p[k] = 0x30 + UInt8(x % 10); x /= 10; k -= 1 }
+            var k = n
+            Cursor.twoDigits.withUnsafeBufferPointer { pairs in
+                while x >= 10 {
+                    let r = Int(x % 100)
+                    x /= 100
+                    k -= 2
+                    p[k] = pairs[2 * r]; p[k + 1] = pairs[2 * r + 1]
+                }
+                if k > 0 { p[0] = 0x30 + UInt8(x) }
+            }
             p += n
         }
+
+        /// "00" … "99", two ASCII digits a number.
+        static let twoDigits: [UInt8] = (0..<UInt8(100)).flatMap { (n: UInt8) -> [UInt8] in [0x30 + n / 10, 0x30 + n % 10] }
 
         public mutating func int(_ x: Int) {
             if x < 0 { byte(UInt8(ascii: "-")); digits(UInt64(x.magnitude)) } else { digits(UInt64(x)) }
