@@ -194,14 +194,23 @@ public struct StancePlugin: ClassifierPlugin {
                 let t = p.tokens[h.tokens.lowerBound]
                 for e in h.entries {
                     let entry = lexicon.entries[e]
-                    let parts = entry.category.split(separator: ":", maxSplits: 1)
-                    guard let polarity = parts.first, polarity == "favor" || polarity == "against" else { continue }
-                    cues.append(Cue(tokens: h.tokens, entry: entry, favor: polarity == "favor", target: parts.count == 2 ? parts[1] : nil,
+                    guard let (polarity, target) = Context.parts(entry.category), polarity == "favor" || polarity == "against" else { continue }
+                    cues.append(Cue(tokens: h.tokens, entry: entry, favor: polarity == "favor", target: target,
                                     sentence: t.sentence, quoted: t.flags.contains(.quoted), reported: reported.contains(t.sentence),
                                     distanced: distanced.contains(t.sentence), negated: t.flags.contains(.negated)))
                 }
             }
             self.cues = cues
+        }
+
+        /// `category.split(separator: ":", maxSplits: 1)` as its first part and the rest, split on
+        /// bytes (a Character split costs more than the rest of the cue).
+        static func parts(_ category: String) -> (Substring, Substring?)? {
+            let u = category.utf8
+            guard let start = u.firstIndex(where: { $0 != UInt8(ascii: ":") }) else { return nil }
+            guard let colon = u[start...].firstIndex(of: UInt8(ascii: ":")) else { return (category[start...], nil) }
+            let rest = category[u.index(after: colon)...]
+            return (category[start..<colon], rest.isEmpty ? nil : rest)
         }
 
         /// Why a cue's weight was scaled, as bits in the order they are named (`reasonNames`).
@@ -241,8 +250,7 @@ public struct StancePlugin: ClassifierPlugin {
 
         /// Votes of the cues toward `target`, each with its feature in `bag`; `sourced`: with
         /// their sources (else empty).
-        func polarVotes(_ target: String, bag: inout FeatureBag, sourced: Bool = true) -> [Vote] {
-            let ms = mentions[target] ?? []
+        func polarVotes(_ target: String, mentions ms: [ClosedRange<Int>], bag: inout FeatureBag, sourced: Bool = true) -> [Vote] {
             var votes: [Vote] = []
             for c in cues {
                 guard let (signed, why) = weigh(c, target, ms) else { continue }
@@ -286,7 +294,7 @@ public struct StancePlugin: ClassifierPlugin {
         let cued = ms.isEmpty && ctx.cues.contains { $0.target.map { $0 == target } ?? false }
         bag.literal(targetMention, !ms.isEmpty ? "mentioned" : cued ? "cued" : "absent")
         addNearWords(p, ms, window: featureWindow, to: &bag)
-        var votes = ctx.polarVotes(target, bag: &bag, sourced: sourced)
+        var votes = ctx.polarVotes(target, mentions: ms, bag: &bag, sourced: sourced)
         // Indirect stance: cues toward an ally pass on; toward an opponent pass on reversed.
         for (a, b, relation) in alliances where a == target || b == target {
             let other = a == target ? b : a
