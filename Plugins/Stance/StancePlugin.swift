@@ -157,6 +157,8 @@ public struct StancePlugin: ClassifierPlugin {
         let mentions: [String: [ClosedRange<Int>]]
         /// The polar cues that fired, judged once for all targets.
         let cues: [Cue]
+        /// Each mentioned target's `net`: indirect stance reads it once per ally or opponent.
+        private(set) var nets: [String: Double] = [:]
 
         /// A `favor` / `against` (generic) or `favor:<target>` / `against:<target>` hit, with its
         /// voice: everything about it but how near it is to a given target.
@@ -201,6 +203,7 @@ public struct StancePlugin: ClassifierPlugin {
                 }
             }
             self.cues = cues
+            for t in mentions.keys { nets[t] = net(t) }
         }
 
         /// `category.split(separator: ":", maxSplits: 1)` as its first part and the rest, split on
@@ -298,8 +301,7 @@ public struct StancePlugin: ClassifierPlugin {
         // Indirect stance: cues toward an ally pass on; toward an opponent pass on reversed.
         for (a, b, relation) in alliances where a == target || b == target {
             let other = a == target ? b : a
-            guard ctx.mentions[other] != nil else { continue }
-            let net = ctx.net(other)
+            guard let net = ctx.nets[other] else { continue }
             guard net != 0 else { continue }
             let signed = net * relation * indirectFactor
             bag.literal(indirect, signed > 0 ? "favor" : "against")
