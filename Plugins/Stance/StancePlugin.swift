@@ -416,7 +416,8 @@ struct TargetFinder: Sendable {
     }
 
     func mentions(_ p: Passage) -> [String: [ClosedRange<Int>]] {
-        var out: [String: [ClosedRange<Int>]] = [:]
+        // Room for every target at once: no rehash as targets are met.
+        var out = [String: [ClosedRange<Int>]](minimumCapacity: 8)
         for m in gazetteer.mentions(in: p) { for t in actorTargets[m.actor] ?? [] { out[t, default: []].append(m.tokens) } }
         for h in literal.match(p) { for e in h.entries { out[literal.entries[e].category, default: []].append(h.tokens) } }
         return out
