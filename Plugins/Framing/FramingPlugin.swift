@@ -62,8 +62,7 @@ public struct FramingPlugin: ClassifierPlugin {
 
     /// The passage's features, and a vote for each lexicon cue whose category is a label.
     static func features(_ p: Passage, lexicon: Lexicon) -> (bag: FeatureBag, votes: [Vote]) {
-        var bag = FeatureBag()
-        TextFeatures.add(p, to: &bag)
+        var bag = TextFeatures.bag(p)
         var votes: [Vote] = []
         for h in lexicon.match(p) {
             for e in h.entries {

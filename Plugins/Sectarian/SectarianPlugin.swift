@@ -115,8 +115,7 @@ public struct SectarianPlugin: ClassifierPlugin {
     /// does not speak (quoted, in a reporting sentence, or a boundary use) votes nothing, and its
     /// words reach naive Bayes as quoted words, so the model cannot count them as the author's.
     static func votes(_ p: Passage, hits: [Lexicon.Hit], lexicon: Lexicon, cues: [Cue]) -> (votes: [Vote], bag: FeatureBag) {
-        var bag = FeatureBag()
-        TextFeatures.add(p, to: &bag)
+        var bag = TextFeatures.bag(p)
         let reporting = reportingSentences(p, hits: hits, lexicon: lexicon)
         let boundary = boundarySentences(p, hits: hits, lexicon: lexicon)
         // Dehumanising words are sectarian only in a passage that names a sect (a sect word or a slur).

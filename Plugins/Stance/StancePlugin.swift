@@ -174,9 +174,7 @@ public struct StancePlugin: ClassifierPlugin {
 
         init(_ p: Passage, finder: TargetFinder, lexicon: Lexicon) {
             passage = p
-            var bag = FeatureBag()
-            TextFeatures.add(p, to: &bag)
-            base = bag
+            base = TextFeatures.bag(p)
             hits = lexicon.match(p)
             self.lexicon = lexicon
             mentions = finder.mentions(p)

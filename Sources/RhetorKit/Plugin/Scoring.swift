@@ -19,6 +19,12 @@ public enum TextFeatureKind {
 }
 
 public enum TextFeatures {
+    /// `add` into an empty bag: made once per passage and shared (the plugins that start from it
+    /// add their own features to their copy).
+    public static func bag(_ p: Passage) -> FeatureBag {
+        p.memo.textBag { var bag = FeatureBag(); add(p, to: &bag); return bag }
+    }
+
     /// Unigrams (split by voice: plain, quoted, negated) and bigrams of word-like tokens.
     public static func add(_ p: Passage, to bag: inout FeatureBag) {
         var prev = -1

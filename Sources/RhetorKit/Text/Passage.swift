@@ -100,10 +100,18 @@ public struct Token: Sendable {
 }
 
 /// A passage's memo (see `Passage.memo`): the gazetteer's mentions, which stance and actor
-/// roles both read, found once. Keyed by the gazetteer's alias table, held so that its storage
-/// is never another gazetteer's while the memo lives.
+/// roles both read, found once (keyed by the gazetteer's alias table, held so that its storage
+/// is never another gazetteer's while the memo lives); and the text features four plugins start from.
 final class PassageMemo: Sendable {
     private let mentions = Mutex<(key: [Gazetteer.Casing], found: [Gazetteer.Mention])?>(nil)
+    private let text = Mutex<FeatureBag?>(nil)
+
+    func textBag(_ make: () -> FeatureBag) -> FeatureBag {
+        if let known = text.withLock({ $0 }) { return known }
+        let bag = make()
+        text.withLock { $0 = bag }
+        return bag
+    }
 
     func mentions(_ key: [Gazetteer.Casing], _ find: () -> [Gazetteer.Mention]) -> [Gazetteer.Mention] {
         if let known = mentions.withLock({ m in m.flatMap { PassageMemo.same($0.key, key) ? $0.found : nil } }) { return known }
