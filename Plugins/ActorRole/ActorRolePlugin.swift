@@ -61,8 +61,7 @@ public struct ActorRolePlugin: ClassifierPlugin {
     private var nb: NaiveBayes
     private let gazetteer: Gazetteer
     private let entryCues: [ClauseReading.Cue]
-    /// The cue feature names of the lexicon's entries (see `cueNames(_:)`).
-    private let cueNames: [String]
+    private let names: Names
 
     public init(model: PluginModel) throws {
         guard let nb = model.classifier("role") else { throw RhetorError.input("actor-role model has no [nb role]; rebuild it with `rhetor train actor-role`") }
@@ -70,13 +69,23 @@ public struct ActorRolePlugin: ClassifierPlugin {
         self.nb = nb
         gazetteer = try Gazetteer.shared(rows: model.table("gazetteer"))
         entryCues = ClauseReading.cues(model.lexicon)
-        cueNames = ActorRolePlugin.cueNames(model.lexicon)
+        names = Names(lexicon: model.lexicon, gazetteer: gazetteer)
     }
 
-    /// Each lexicon entry's cue feature, by side and distance (`category:L:near`, `:L:far`,
-    /// `:R:near`, `:R:far`, four per entry): named once, not per hit and mention.
-    static func cueNames(_ lexicon: Lexicon) -> [String] {
-        lexicon.entries.flatMap { e in ["L:near", "L:far", "R:near", "R:far"].map { e.category + ":" + $0 } }
+    /// Feature names made once per model, not per hit and mention.
+    struct Names {
+        /// Each lexicon entry's cue feature, by side and distance (`category:L:near`, `:L:far`,
+        /// `:R:near`, `:R:far`, four per entry).
+        let cues: [String]
+        /// Each actor's `actor:` and `type:` features, and its type.
+        let actors: [String: (actor: String, typeFeature: String, type: String)]
+
+        init(lexicon: Lexicon, gazetteer: Gazetteer) {
+            cues = lexicon.entries.flatMap { e in ["L:near", "L:far", "R:near", "R:far"].map { e.category + ":" + $0 } }
+            var actors: [String: (actor: String, typeFeature: String, type: String)] = [:]
+            for a in gazetteer.actors { actors[a.id] = ("actor:" + a.id, "type:" + a.type, a.type) }
+            self.actors = actors
+        }
     }
 
     public var knownActors: [String] { gazetteer.actors.map(\.id) }
@@ -114,11 +123,15 @@ public struct ActorRolePlugin: ClassifierPlugin {
         return ms.filter { m in !ms.contains { $0.resolved != nil && $0.mention.tokens != m.mention.tokens && $0.mention.tokens.contains(m.mention.tokens.lowerBound) } }
     }
     static let personTypes: Set<String> = ["religious-leader", "politician", "militia-leader"]
+    /// The count features, named once rather than per mention.
+    static let sentenceActors = (0...3).map { "sentence-actors:\($0)" }
+    static let passageEvents = (0...3).map { "passage-events:\($0)" }
+    static let passageActors = (0...4).map { "passage-actors:\($0)" }
     static let movementTypes: Set<String> = ["party", "militia"]
 
     /// Context features of one mention, and the structural votes.
     static func features(_ p: Passage, mentions ms: [Gazetteer.Mention], _ n: Int, reading: ClauseReading, hits: [Lexicon.Hit],
-                         lexicon: Lexicon, cueNames: [String], gazetteer: Gazetteer) -> (FeatureBag, [Vote]) {
+                         lexicon: Lexicon, names: Names) -> (FeatureBag, [Vote]) {
         var bag = FeatureBag()
         var votes: [Vote] = []
         let m = ms[n]
@@ -152,8 +165,9 @@ public struct ActorRolePlugin: ClassifierPlugin {
         // Who it is: head word, id and type, so the model learns actor habits (Tehran as sponsor)
         // and carries them across aliases and to actors it has rarely seen.
         bag.tokenTagged(head, m.tokens.upperBound, "head")
-        bag.literal(head, "actor:" + m.actor)
-        if let a = gazetteer.actor(m.actor) { bag.literal(head, "type:" + a.type) }
+        let actor = names.actors[m.actor]
+        bag.literal(head, actor?.actor ?? "actor:" + m.actor)
+        if let a = actor { bag.literal(head, a.typeFeature) }
         // The guide annotates an actor at its first mention; repeats rarely add a role.
         bag.literal(shape, ms[..<n].contains { $0.actor == m.actor } ? "repeat-mention" : "first-mention")
         // The sentence's event: is there an action at all, how many actors, is this one the first.
@@ -164,12 +178,12 @@ public struct ActorRolePlugin: ClassifierPlugin {
             inSentence += 1
             if j < n { first = false }
         }
-        bag.literal(shape, "sentence-actors:\(min(inSentence, 3))")
+        bag.literal(shape, sentenceActors[min(inSentence, 3)])
         if first { bag.literal(shape, "first-in-sentence") }
         // The passage's kind: a report of events (wire: many cues, third person) annotates more
         // of its actors than a comment in the first person; the first sentence carries the news.
-        bag.literal(shape, "passage-events:\(min(reading.eventCount, 3))")
-        bag.literal(shape, "passage-actors:\(min(ms.count, 4))")
+        bag.literal(shape, passageEvents[min(reading.eventCount, 3)])
+        bag.literal(shape, passageActors[min(ms.count, 4)])
         if reading.firstPerson { bag.literal(shape, "first-person") }
         if sentence == 0 { bag.literal(shape, "first-sentence") }
         // The clause slot it fills.
@@ -177,7 +191,7 @@ public struct ActorRolePlugin: ClassifierPlugin {
         slotFeatures(p, s, reading, &bag)
         // The slot by kind of actor: a state as the object of "attacked" is its target, a
         // politician as the subject of "ordered" its agent; the logistic layer weighs the pair.
-        if let a = gazetteer.actor(m.actor) {
+        if let a = actor {
             if s.predicate >= 0 { bag.literal(slot, a.type + "|subj-" + (s.passive ? "passive:" : "active:") + reading.cues[s.predicate].name) }
             if s.governor >= 0 { bag.literal(slot, a.type + "|obj:" + reading.cues[s.governor].name) }
             if s.preposition >= 0 { bag.tokenTagged(slot, s.preposition, a.type + "|prep") }
@@ -193,7 +207,7 @@ public struct ActorRolePlugin: ClassifierPlugin {
             for e in h.entries {
                 let entry = lexicon.entries[e]
                 let cat = entry.category
-                bag.literal(cue, cueNames[e * 4 + side], span: h.tokens)
+                bag.literal(cue, names.cues[e * 4 + side], span: h.tokens)
                 // Phrase rules, as votes (verbs vote through the clause slot).
                 let adjacent = distance == 1
                 switch cat {
@@ -271,11 +285,12 @@ public struct ActorRolePlugin: ClassifierPlugin {
         let ms = found.map(\.mention)
         let reading = ClauseReading(passage, hits: hits, entryCues: entryCues, mentions: ms)
         for (n, (m, resolved)) in found.enumerated() {
-            let (bag, votes) = ActorRolePlugin.features(passage, mentions: ms, n, reading: reading, hits: hits, lexicon: model.lexicon, cueNames: cueNames, gazetteer: gazetteer)
+            let (bag, votes) = ActorRolePlugin.features(passage, mentions: ms, n, reading: reading, hits: hits, lexicon: model.lexicon, names: names)
             var d = Combiner.decide(nb: nb, bag: bag, passage: passage, votes: votes, lexiconScale: ActorRolePlugin.lexiconScale,
                                     mode: options.mode, maxEvidence: options.maxEvidence, subject: m.actor, resolver: resolver)
             // ANNOTATION.md's convention: `X-backed`, `X-supplied`… make X a sponsor, whatever the model says.
-            let convention = votes.first { $0.source.hasPrefix("rule:X-") }
+            // On bytes: `hasPrefix` compares Characters, thousands of instructions a call.
+            let convention = votes.first { $0.source.utf8.starts(with: "rule:X-".utf8) }
             if let rule = convention, d.label != "sponsor" {
                 d.label = "sponsor"
                 d.confidence = d.scores.first { $0.0 == "sponsor" }?.1 ?? 0
@@ -317,7 +332,7 @@ public struct ActorRolePlugin: ClassifierPlugin {
         let ms = ActorRolePlugin.mentions(passage, gazetteer).map(\.mention)
         guard let n = ms.firstIndex(where: { $0.actor == actor }) else { throw RhetorError.usage("no mention of '\(actor)' in the last passage") }
         let reading = ClauseReading(passage, hits: hits, entryCues: entryCues, mentions: ms)
-        nb.add(ActorRolePlugin.features(passage, mentions: ms, n, reading: reading, hits: hits, lexicon: model.lexicon, cueNames: cueNames, gazetteer: gazetteer).0, passage: passage, label: c)
+        nb.add(ActorRolePlugin.features(passage, mentions: ms, n, reading: reading, hits: hits, lexicon: model.lexicon, names: names).0, passage: passage, label: c)
         model.setClassifier("role", nb)
     }
 
@@ -328,7 +343,7 @@ public struct ActorRolePlugin: ClassifierPlugin {
         model.tables.append(("gazetteer", options.gazetteer.rows))
         let gazetteer = options.gazetteer
         let entryCues = ClauseReading.cues(lexicon)
-        let cueNames = ActorRolePlugin.cueNames(lexicon)
+        let names = Names(lexicon: lexicon, gazetteer: gazetteer)
         let analyzer = Analyzer()
         // Each annotated passage's mentions with their features and gold roles (a mention of an
         // actor annotated elsewhere in the passage has none), extracted once for both fits.
@@ -339,7 +354,7 @@ public struct ActorRolePlugin: ClassifierPlugin {
             let ms = mentions(p, gazetteer).map(\.mention)
             let reading = ClauseReading(p, hits: hits, entryCues: entryCues, mentions: ms)
             for (n, labels) in RoleAlignment.align(ms.map { ($0.actor, $0.start..<$0.end) }, gold: r.actors, text: r.text).enumerated() where !labels.isEmpty {
-                mentionsSeen.append((p, features(p, mentions: ms, n, reading: reading, hits: hits, lexicon: lexicon, cueNames: cueNames, gazetteer: gazetteer).0, labels))
+                mentionsSeen.append((p, features(p, mentions: ms, n, reading: reading, hits: hits, lexicon: lexicon, names: names).0, labels))
             }
         }
         var nb = NaiveBayes(classes: roles, kinds: kinds, alpha: options.alpha ?? defaultAlpha, variant: .complement)

@@ -54,12 +54,14 @@ struct ClauseReading {
     /// `entryCues`: each lexicon entry's cue (`ClauseReading.cues(lexicon)`, computed once per model).
     init(_ p: Passage, hits: [Lexicon.Hit], entryCues: [Cue], mentions: [Gazetteer.Mention]) {
         var classes = [WordClass](repeating: .other, count: p.tokens.count)
+        // The tables once, not their lazy globals checked at every token.
+        let words = Grammar.words, table = Grammar.table
         for i in p.tokens.indices {
             let t = p.tokens[i]
             if t.kind == .punct { classes[i] = .punct; continue }
             if t.kind == .number { classes[i] = .det; continue }
-            let id = Grammar.words.lookup(p, i)
-            if id >= 0 { classes[i] = Grammar.table[Int(id)] }
+            let id = words.lookup(p, i)
+            if id >= 0 { classes[i] = table[Int(id)] }
         }
         var cues = [Cue](repeating: .none, count: p.tokens.count)
         var hitAt = [Int](repeating: -1, count: p.tokens.count)
@@ -77,8 +79,11 @@ struct ClauseReading {
         self.hits = hits
         self.mentionAt = mentionAt
         eventCount = hits.reduce(0) { $0 + (cues[$1.tokens.lowerBound].isEvent ? 1 : 0) }
+        // Only a token of one to three bytes can be one of the words: the rest are not compared.
         firstPerson = p.tokens.indices.contains { i in
-            !p.tokens[i].flags.contains(.quoted) && (p.normEquals(i, "we") || p.normEquals(i, "our") || p.normEquals(i, "i") || p.normEquals(i, "my"))
+            let t = p.tokens[i]
+            return t.normEnd - t.normStart <= 3 && !t.flags.contains(.quoted)
+                && (p.normEquals(i, "we") || p.normEquals(i, "our") || p.normEquals(i, "i") || p.normEquals(i, "my"))
         }
     }
 

@@ -62,8 +62,7 @@ public struct FramingPlugin: ClassifierPlugin {
 
     /// The passage's features, and a vote for each lexicon cue whose category is a label.
     static func features(_ p: Passage, lexicon: Lexicon) -> (bag: FeatureBag, votes: [Vote]) {
-        var bag = FeatureBag()
-        TextFeatures.add(p, to: &bag)
+        var bag = TextFeatures.bag(p)
         var votes: [Vote] = []
         for h in lexicon.match(p) {
             for e in h.entries {
@@ -80,14 +79,17 @@ public struct FramingPlugin: ClassifierPlugin {
 
     /// Scales each label's votes by `repeatDecay` to the power of their rank within the label.
     static func saturated(_ votes: [Vote]) -> [Vote] {
+        guard votes.count > 1 else { return votes }
         var out = votes
-        for k in descriptor.labels.indices {
-            let ranked = votes.indices.filter { votes[$0].label == k }.sorted { (votes[$0].weight, $1) > (votes[$1].weight, $0) }
-            for (rank, i) in ranked.enumerated() where rank > 0 {
-                let factor = pow(repeatDecay, Double(rank))
-                out[i].weight *= factor
-                out[i].source += " ×\(fixed(factor, 2)) (cue \(rank + 1) of its frame)"
-            }
+        // Every label's votes ranked in one sort: by label, then the strongest first, then in order.
+        let ranked = votes.indices.sorted { (votes[$0].label, -votes[$0].weight, $0) < (votes[$1].label, -votes[$1].weight, $1) }
+        var rank = 0
+        for (n, i) in ranked.enumerated() {
+            rank = n > 0 && votes[ranked[n - 1]].label == votes[i].label ? rank + 1 : 0
+            guard rank > 0 else { continue }
+            let factor = pow(repeatDecay, Double(rank))
+            out[i].weight *= factor
+            out[i].source += " ×\(fixed(factor, 2)) (cue \(rank + 1) of its frame)"
         }
         return out
     }

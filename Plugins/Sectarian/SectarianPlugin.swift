@@ -1,3 +1,4 @@
+import Foundation
 import RhetorKit
 
 /// Sectarian rhetoric, one ordered level per passage: none < framing < hostile < incitement.
@@ -44,11 +45,13 @@ public struct SectarianPlugin: ClassifierPlugin {
     public private(set) var model: PluginModel
     private var nb: NaiveBayes
     private let thresholds: [Double]
+    private let cues: [Cue]
 
     public init(model: PluginModel) throws {
         guard let nb = model.classifier("level") else { throw RhetorError.input("sectarian model has no [nb level]; rebuild it with `rhetor train sectarian`") }
         self.model = model
         self.nb = nb
+        cues = SectarianPlugin.cues(model.lexicon)
         thresholds = (model.meta("thresholds") ?? "").split(separator: " ").compactMap { Double($0) }.count == 3
             ? (model.meta("thresholds") ?? "").split(separator: " ").compactMap { Double($0) } : SectarianPlugin.defaultThresholds
     }
@@ -72,12 +75,47 @@ public struct SectarianPlugin: ClassifierPlugin {
         return s
     }
 
+    /// What `votes` reads of a lexicon entry, worked out once per lexicon rather than per hit
+    /// (splitting categories and notes walks Characters).
+    struct Cue {
+        let level: Int?
+        /// The boundary its note names (`unless:isis` → isis), if any.
+        let unless: String?
+        /// Its category's first part (`hostile` of `hostile/anti-shia`).
+        let head: String
+    }
+
+    static func cues(_ lexicon: Lexicon) -> [Cue] {
+        lexicon.entries.map { e in
+            Cue(level: level(of: e.category), unless: unlessBoundary(e.note), head: String(firstPart(e.category) ?? ""))
+        }
+    }
+
+    /// The rest of a note's first space-separated word that starts `unless:`, if any; on bytes
+    /// (notes are long prose, and splitting them into Characters costs more than loading the model).
+    static func unlessBoundary(_ note: String) -> String? {
+        var note = note
+        return note.withUTF8 { u in
+            let key: StaticString = "unless:"
+            let k = key.utf8CodeUnitCount
+            var i = 0
+            while i < u.count {
+                var j = i
+                while j < u.count, u[j] != UInt8(ascii: " ") { j += 1 }
+                if j - i >= k, memcmp(u.baseAddress! + i, key.utf8Start, k) == 0 {
+                    return String(decoding: UnsafeBufferPointer(rebasing: u[(i + k)..<j]), as: UTF8.self)
+                }
+                i = j + 1
+            }
+            return nil
+        }
+    }
+
     /// Judges every lexicon hit: its level, and whether the author speaks it. A cue the author
     /// does not speak (quoted, in a reporting sentence, or a boundary use) votes nothing, and its
     /// words reach naive Bayes as quoted words, so the model cannot count them as the author's.
-    static func votes(_ p: Passage, hits: [Lexicon.Hit], lexicon: Lexicon) -> (votes: [Vote], bag: FeatureBag) {
-        var bag = FeatureBag()
-        TextFeatures.add(p, to: &bag)
+    static func votes(_ p: Passage, hits: [Lexicon.Hit], lexicon: Lexicon, cues: [Cue]) -> (votes: [Vote], bag: FeatureBag) {
+        var bag = TextFeatures.bag(p)
         let reporting = reportingSentences(p, hits: hits, lexicon: lexicon)
         let boundary = boundarySentences(p, hits: hits, lexicon: lexicon)
         // Dehumanising words are sectarian only in a passage that names a sect (a sect word or a slur).
@@ -89,11 +127,11 @@ public struct SectarianPlugin: ClassifierPlugin {
                 let entry = lexicon.entries[e]
                 let cat = entry.category
                 if cat == "sect" { bag.literal(sectWord, "sect", span: h.tokens); continue }
-                guard let level = level(of: cat) else { continue }
+                let cue = cues[e]
+                guard let level = cue.level else { continue }
                 let t = p.tokens[h.tokens.lowerBound]
                 // A cue whose note names a boundary (e.g. "unless:isis") is neutral when that boundary is in the sentence.
-                if let unless = entry.note.split(separator: " ").first(where: { $0.hasPrefix("unless:") }).map({ String($0.dropFirst(7)) }),
-                   boundary[t.sentence]?.contains(unless) == true {
+                if let unless = cue.unless, boundary[t.sentence]?.contains(unless) == true {
                     bag.literal(TextFeatureKind.lexicon, "boundary:" + unless, span: h.tokens)
                     votes.append(Vote(label: 0, weight: abs(entry.weight) * 0.5, tokens: h.tokens, source: "rule:boundary \(unless) (\(entry.text))"))
                     unvoiced.append(h.tokens)
@@ -111,7 +149,7 @@ public struct SectarianPlugin: ClassifierPlugin {
                     continue
                 }
                 bag.literal(TextFeatureKind.lexicon, cat, span: h.tokens)
-                bag.literal(voicedLexicon, String(cat.split(separator: "/").first ?? ""), span: h.tokens)
+                bag.literal(voicedLexicon, cue.head, span: h.tokens)
                 votes.append(Vote(label: level, weight: entry.weight, tokens: h.tokens, source: "lexicon:\(entry.text) (\(cat))"))
             }
         }
@@ -124,9 +162,18 @@ public struct SectarianPlugin: ClassifierPlugin {
     }
 
     static func level(of category: String) -> Int? {
-        let head = category.split(separator: "/").first.map(String.init) ?? category
+        let head = firstPart(category) ?? category[...]
         guard head != "none" else { return 0 }
-        return Annotation.sectarianLevels.firstIndex(of: head)
+        return Annotation.sectarianLevels.firstIndex { $0 == head }
+    }
+
+    /// `category.split(separator: "/").first`, on bytes (a Character split costs thousands of
+    /// instructions a category).
+    static func firstPart(_ category: String) -> Substring? {
+        let u = category.utf8
+        guard let start = u.firstIndex(where: { $0 != UInt8(ascii: "/") }) else { return nil }
+        let end = u[start...].firstIndex(of: UInt8(ascii: "/")) ?? u.endIndex
+        return category[start..<end]
     }
 
     /// Ordinal decoding: the highest level k whose cumulative probability P(level ≥ k) clears its threshold.
@@ -141,7 +188,7 @@ public struct SectarianPlugin: ClassifierPlugin {
 
     public func classify(_ passage: Passage, options: ClassifyOptions) -> [Decision] {
         let hits = model.lexicon.match(passage)
-        let (votes, bag) = SectarianPlugin.votes(passage, hits: hits, lexicon: model.lexicon)
+        let (votes, bag) = SectarianPlugin.votes(passage, hits: hits, lexicon: model.lexicon, cues: cues)
         var d = Combiner.decide(nb: nb, bag: bag, passage: passage, votes: votes, lexiconScale: SectarianPlugin.lexiconScale,
                                 mode: options.mode, maxEvidence: options.maxEvidence)
         let probs = d.scores.map(\.1)
@@ -161,7 +208,7 @@ public struct SectarianPlugin: ClassifierPlugin {
         guard case .passage(let label) = correction, let k = nb.classIndex(label) else {
             throw RhetorError.usage("sectarian takes one level: \(Annotation.sectarianLevels.joined(separator: ", "))")
         }
-        let (_, bag) = SectarianPlugin.votes(passage, hits: model.lexicon.match(passage), lexicon: model.lexicon)
+        let (_, bag) = SectarianPlugin.votes(passage, hits: model.lexicon.match(passage), lexicon: model.lexicon, cues: cues)
         nb.add(bag, passage: passage, label: k)
         model.setClassifier("level", nb)
     }
@@ -175,12 +222,13 @@ public struct SectarianPlugin: ClassifierPlugin {
     public static func train(_ corpus: Corpus, lexicon: Lexicon, options: TrainingOptions) throws -> PluginModel {
         var nb = NaiveBayes(classes: Annotation.sectarianLevels, kinds: kinds, alpha: options.alpha ?? defaultAlpha, variant: .multinomial)
         let analyzer = Analyzer()
+        let cues = cues(lexicon)
         // Each labelled passage's features, extracted once for both fits.
         var labelled: [(passage: Passage, bag: FeatureBag, level: Int)] = []
         for r in corpus.records {
             guard let level = r.sectarian, let k = nb.classIndex(level) else { continue }
             let p = analyzer.analyze(r.text)
-            labelled.append((p, votes(p, hits: lexicon.match(p), lexicon: lexicon).bag, k))
+            labelled.append((p, votes(p, hits: lexicon.match(p), lexicon: lexicon, cues: cues).bag, k))
         }
         for (p, bag, k) in labelled { nb.add(bag, passage: p, label: k) }
         // The logistic layer, fitted on the same passages' features (see `LogisticLayer`).

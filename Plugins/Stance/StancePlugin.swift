@@ -157,6 +157,8 @@ public struct StancePlugin: ClassifierPlugin {
         let mentions: [String: [ClosedRange<Int>]]
         /// The polar cues that fired, judged once for all targets.
         let cues: [Cue]
+        /// Each mentioned target's `net`: indirect stance reads it once per ally or opponent.
+        private(set) var nets: [String: Double] = [:]
 
         /// A `favor` / `against` (generic) or `favor:<target>` / `against:<target>` hit, with its
         /// voice: everything about it but how near it is to a given target.
@@ -172,9 +174,7 @@ public struct StancePlugin: ClassifierPlugin {
 
         init(_ p: Passage, finder: TargetFinder, lexicon: Lexicon) {
             passage = p
-            var bag = FeatureBag()
-            TextFeatures.add(p, to: &bag)
-            base = bag
+            base = TextFeatures.bag(p)
             hits = lexicon.match(p)
             self.lexicon = lexicon
             mentions = finder.mentions(p)
@@ -194,14 +194,24 @@ public struct StancePlugin: ClassifierPlugin {
                 let t = p.tokens[h.tokens.lowerBound]
                 for e in h.entries {
                     let entry = lexicon.entries[e]
-                    let parts = entry.category.split(separator: ":", maxSplits: 1)
-                    guard let polarity = parts.first, polarity == "favor" || polarity == "against" else { continue }
-                    cues.append(Cue(tokens: h.tokens, entry: entry, favor: polarity == "favor", target: parts.count == 2 ? parts[1] : nil,
+                    guard let (polarity, target) = Context.parts(entry.category), polarity == "favor" || polarity == "against" else { continue }
+                    cues.append(Cue(tokens: h.tokens, entry: entry, favor: polarity == "favor", target: target,
                                     sentence: t.sentence, quoted: t.flags.contains(.quoted), reported: reported.contains(t.sentence),
                                     distanced: distanced.contains(t.sentence), negated: t.flags.contains(.negated)))
                 }
             }
             self.cues = cues
+            for t in mentions.keys { nets[t] = net(t) }
+        }
+
+        /// `category.split(separator: ":", maxSplits: 1)` as its first part and the rest, split on
+        /// bytes (a Character split costs more than the rest of the cue).
+        static func parts(_ category: String) -> (Substring, Substring?)? {
+            let u = category.utf8
+            guard let start = u.firstIndex(where: { $0 != UInt8(ascii: ":") }) else { return nil }
+            guard let colon = u[start...].firstIndex(of: UInt8(ascii: ":")) else { return (category[start...], nil) }
+            let rest = category[u.index(after: colon)...]
+            return (category[start..<colon], rest.isEmpty ? nil : rest)
         }
 
         /// Why a cue's weight was scaled, as bits in the order they are named (`reasonNames`).
@@ -241,8 +251,7 @@ public struct StancePlugin: ClassifierPlugin {
 
         /// Votes of the cues toward `target`, each with its feature in `bag`; `sourced`: with
         /// their sources (else empty).
-        func polarVotes(_ target: String, bag: inout FeatureBag, sourced: Bool = true) -> [Vote] {
-            let ms = mentions[target] ?? []
+        func polarVotes(_ target: String, mentions ms: [ClosedRange<Int>], bag: inout FeatureBag, sourced: Bool = true) -> [Vote] {
             var votes: [Vote] = []
             for c in cues {
                 guard let (signed, why) = weigh(c, target, ms) else { continue }
@@ -285,13 +294,12 @@ public struct StancePlugin: ClassifierPlugin {
         // A cue that names its target ("the so-called resistance") refers to it as a mention does.
         let cued = ms.isEmpty && ctx.cues.contains { $0.target.map { $0 == target } ?? false }
         bag.literal(targetMention, !ms.isEmpty ? "mentioned" : cued ? "cued" : "absent")
-        for i in nearWords(p, ms, window: featureWindow) { bag.token(nearWord, i) }
-        var votes = ctx.polarVotes(target, bag: &bag, sourced: sourced)
+        addNearWords(p, ms, window: featureWindow, to: &bag)
+        var votes = ctx.polarVotes(target, mentions: ms, bag: &bag, sourced: sourced)
         // Indirect stance: cues toward an ally pass on; toward an opponent pass on reversed.
         for (a, b, relation) in alliances where a == target || b == target {
             let other = a == target ? b : a
-            guard ctx.mentions[other] != nil else { continue }
-            let net = ctx.net(other)
+            guard let net = ctx.nets[other] else { continue }
             guard net != 0 else { continue }
             let signed = net * relation * indirectFactor
             bag.literal(indirect, signed > 0 ? "favor" : "against")
@@ -304,14 +312,20 @@ public struct StancePlugin: ClassifierPlugin {
         return votes
     }
 
-    /// Word tokens within `window` of any of the mentions (outside them, not quoted), each once.
-    static func nearWords(_ p: Passage, _ ms: [ClosedRange<Int>], window: Int) -> [Int] {
-        var near = [Bool](repeating: false, count: p.tokens.count)
-        for m in ms {
-            for i in max(0, m.lowerBound - window)...min(p.tokens.count - 1, m.upperBound + window) { near[i] = true }
+    /// A `near` feature for each word token within `window` of any of the mentions (outside
+    /// them, not quoted), each once, in token order; marked in scratch, not in arrays per target.
+    static func addNearWords(_ p: Passage, _ ms: [ClosedRange<Int>], window: Int, to bag: inout FeatureBag) {
+        guard !ms.isEmpty else { return }
+        withUnsafeTemporaryAllocation(of: Bool.self, capacity: p.tokens.count) { near in
+            near.initialize(repeating: false)
+            for m in ms {
+                for i in max(0, m.lowerBound - window)...min(p.tokens.count - 1, m.upperBound + window) { near[i] = true }
+            }
+            for m in ms { for i in m { near[i] = false } }
+            p.tokens.withUnsafeBufferPointer { toks in
+                for i in 0..<toks.count where near[i] && toks[i].isWordLike && !toks[i].flags.contains(.quoted) { bag.token(nearWord, i) }
+            }
         }
-        for m in ms { for i in m { near[i] = false } }
-        return near.indices.filter { near[$0] && p.tokens[$0].isWordLike && !p.tokens[$0].flags.contains(.quoted) }
     }
 
     static func cueLexicon(_ lexicon: Lexicon) -> Lexicon {
@@ -400,7 +414,8 @@ struct TargetFinder: Sendable {
     }
 
     func mentions(_ p: Passage) -> [String: [ClosedRange<Int>]] {
-        var out: [String: [ClosedRange<Int>]] = [:]
+        // Room for every target at once: no rehash as targets are met.
+        var out = [String: [ClosedRange<Int>]](minimumCapacity: 8)
         for m in gazetteer.mentions(in: p) { for t in actorTargets[m.actor] ?? [] { out[t, default: []].append(m.tokens) } }
         for h in literal.match(p) { for e in h.entries { out[literal.entries[e].category, default: []].append(h.tokens) } }
         return out

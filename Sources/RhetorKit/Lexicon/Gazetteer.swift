@@ -111,6 +111,11 @@ public struct Gazetteer: Sendable {
     /// Coalition" is not read as "the state" + "of Law Coalition";
     /// acronyms only in capitals, common-word aliases only capitalised. Pronouns are never guessed.
     public func mentions(in p: Passage) -> [Mention] {
+        // Stance and actor roles share one gazetteer (`shared(rows:)`): the second to ask reads the first's.
+        p.memo.mentions(casing) { findMentions(in: p) }
+    }
+
+    private func findMentions(in p: Passage) -> [Mention] {
         var candidates: [(hit: Lexicon.Hit, entry: Int)] = []
         for hit in aliases.matchEverywhere(p) {
             // An alias phrase may belong to one actor only; the first listed wins.

@@ -75,8 +75,7 @@ public struct DataOnlyPlugin: PluginInstance {
 
     /// Features: shared text features plus one per lexicon category that fired.
     static func features(_ p: Passage, hits: [Lexicon.Hit], lexicon: Lexicon) -> FeatureBag {
-        var bag = FeatureBag()
-        TextFeatures.add(p, to: &bag)
+        var bag = TextFeatures.bag(p)
         for h in hits { for e in h.entries { bag.literal(TextFeatureKind.lexicon, lexicon.entries[e].category, span: h.tokens) } }
         return bag
     }

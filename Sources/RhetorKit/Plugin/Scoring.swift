@@ -19,6 +19,12 @@ public enum TextFeatureKind {
 }
 
 public enum TextFeatures {
+    /// `add` into an empty bag: made once per passage and shared (the plugins that start from it
+    /// add their own features to their copy).
+    public static func bag(_ p: Passage) -> FeatureBag {
+        p.memo.textBag { var bag = FeatureBag(); add(p, to: &bag); return bag }
+    }
+
     /// Unigrams (split by voice: plain, quoted, negated) and bigrams of word-like tokens.
     public static func add(_ p: Passage, to bag: inout FeatureBag) {
         var prev = -1
@@ -150,9 +156,10 @@ public enum Combiner {
             if kept.count >= maxEvidence { break }
             var source: String? = nil
             var repeated = false
-            for e in kept where e.start == c.start && e.end == c.end {
+            // By index: no copy of each kept item (and its strings) to look at its span.
+            for j in kept.indices where kept[j].start == c.start && kept[j].end == c.end {
                 if source == nil { source = sourceName(c.item, votes: votes, bag: bag, passage: passage, kinds: nb.kinds) }
-                if e.source == source! { repeated = true; break }
+                if kept[j].source == source! { repeated = true; break }
             }
             if repeated { continue }
             let tokens = c.item < 0 ? votes[-1 - c.item].tokens : bag.items[c.item].span

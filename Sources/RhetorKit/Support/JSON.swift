@@ -365,16 +365,26 @@ public struct JSONWriter {
         }
 
         public mutating func string(_ s: String) {
+            // Read in place when it can be (native and small strings): no copy of `s` to make mutable.
+            if s.utf8.withContiguousStorageIfAvailable({ string($0) }) != nil { return }
             var s = s
             s.withUTF8 { string($0) }
         }
 
         mutating func string(_ u: UnsafeBufferPointer<UInt8>) {
             byte(UInt8(ascii: "\""))
-            // Runs of bytes that need no escape are copied whole.
+            // Runs of bytes that need no escape are copied whole; found eight bytes at a time
+            // while none is a quote, a backslash or a control byte (as `JSONReader.string` finds them).
             var start = 0
             var i = 0
+            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
             while i < u.count {
+                if i + 8 <= u.count {
+                    let x = UnsafeRawPointer(u.baseAddress! + i).loadUnaligned(as: UInt64.self)
+                    let quote = x ^ (ones &* 0x22), backslash = x ^ (ones &* 0x5C)
+                    let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((x &- ones &* 0x20) & ~x)
+                    if special & highs == 0 { i += 8; continue }
+                }
                 let c = u[i]
                 if c >= 0x20 && c != 0x22 && c != 0x5C { i += 1; continue }
                 if i > start { bytes(UnsafeBufferPointer(rebasing: u[start..<i])) }
@@ -414,14 +424,14 @@ public struct JSONWriter {
                 if qi < 0 { byte(UInt8(ascii: "-")) }
                 let m = qi < 0 ? -qi : qi
                 digits(UInt64(m / 10000))
-                var frac = m % 10000
+                let frac = Int(m % 10000)
                 if frac != 0 {
-                    var width = 4
-                    while frac % 10 == 0 { frac /= 10; width -= 1 }
+                    // All four digits in one store (the room is there: `numberBound`), then the
+                    // trailing zeros dropped: the high bytes of the store that are "0".
+                    let four = Cursor.fourDigits[frac]
                     byte(UInt8(ascii: "."))
-                    var k = width - 1
-                    while k >= 0 { p[k] = 0x30 + UInt8(frac % 10); frac /= 10; k -= 1 }
-                    p += width
+                    UnsafeMutableRawPointer(p).storeBytes(of: four, as: UInt32.self)
+                    p += 4 - (four ^ 0x3030_3030).leadingZeroBitCount / 8
                 }
                 return
             }
@@ -429,18 +439,36 @@ public struct JSONWriter {
             number(r == 0 ? 0 : r)
         }
 
-        /// Decimal digits of `v`.
+        /// "0000" … "9999", four ASCII digits a number, the first in the low byte (memory order).
+        static let fourDigits: [UInt32] = (0..<UInt32(10000)).map { n in
+            let d0: UInt32 = 0x30 + n / 1000, d1: UInt32 = 0x30 + n / 100 % 10
+            let d2: UInt32 = 0x30 + n / 10 % 10, d3: UInt32 = 0x30 + n % 10
+            return d0 | d1 << 8 | d2 << 16 | d3 << 24
+        }
+
+        /// Decimal digits of `v`: counted by comparison, written two at a time from the end.
         @inline(__always)
         mutating func digits(_ v: UInt64) {
             if v < 10 { byte(0x30 + UInt8(v)); return }
-            var n = 0
+            var n = 2
+            var limit: UInt64 = 100
+            while n < 20, v >= limit { n += 1; limit &*= 10 }
             var x = v
-            while x > 0 { n += 1; x /= 10 }
-            x = v
-            var k = n - 1
-            while k >= 0 { p[k] = 0x30 + UInt8(x % 10); x /= 10; k -= 1 }
+            var k = n
+            Cursor.twoDigits.withUnsafeBufferPointer { pairs in
+                while x >= 10 {
+                    let r = Int(x % 100)
+                    x /= 100
+                    k -= 2
+                    p[k] = pairs[2 * r]; p[k + 1] = pairs[2 * r + 1]
+                }
+                if k > 0 { p[0] = 0x30 + UInt8(x) }
+            }
             p += n
         }
+
+        /// "00" … "99", two ASCII digits a number.
+        static let twoDigits: [UInt8] = (0..<UInt8(100)).flatMap { (n: UInt8) -> [UInt8] in [0x30 + n / 10, 0x30 + n % 10] }
 
         public mutating func int(_ x: Int) {
             if x < 0 { byte(UInt8(ascii: "-")); digits(UInt64(x.magnitude)) } else { digits(UInt64(x)) }

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A passage analysed once, shared read-only by every plugin.
 ///
 /// Offsets: `start`/`end` are Unicode-scalar offsets into `text` (end exclusive), so
@@ -13,6 +15,8 @@ public struct Passage: Sendable {
     /// `TokenTable.hash` of each token's folded bytes: every lexicon and model looks tokens up
     /// by it, so each token is hashed once per passage.
     public let hashes: [UInt64]
+    /// What more than one plugin works out from the passage alone, kept for the next to ask.
+    let memo = PassageMemo()
 
     public init(text: String, bytes: [UInt8], normalized: [UInt8], tokens: [Token], sentences: [Range<Int>]) {
         self.text = text
@@ -93,4 +97,30 @@ public struct Token: Sendable {
     public var sentence: Int32
 
     public var isWordLike: Bool { kind != .punct && kind != .url && kind != .emoji }
+}
+
+/// A passage's memo (see `Passage.memo`): the gazetteer's mentions, which stance and actor
+/// roles both read, found once (keyed by the gazetteer's alias table, held so that its storage
+/// is never another gazetteer's while the memo lives); and the text features four plugins start from.
+final class PassageMemo: Sendable {
+    private let mentions = Mutex<(key: [Gazetteer.Casing], found: [Gazetteer.Mention])?>(nil)
+    private let text = Mutex<FeatureBag?>(nil)
+
+    func textBag(_ make: () -> FeatureBag) -> FeatureBag {
+        if let known = text.withLock({ $0 }) { return known }
+        let bag = make()
+        text.withLock { $0 = bag }
+        return bag
+    }
+
+    func mentions(_ key: [Gazetteer.Casing], _ find: () -> [Gazetteer.Mention]) -> [Gazetteer.Mention] {
+        if let known = mentions.withLock({ m in m.flatMap { PassageMemo.same($0.key, key) ? $0.found : nil } }) { return known }
+        let found = find()
+        mentions.withLock { $0 = (key, found) }
+        return found
+    }
+
+    private static func same(_ a: [Gazetteer.Casing], _ b: [Gazetteer.Casing]) -> Bool {
+        a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in x.baseAddress == y.baseAddress && x.count == y.count } }
+    }
 }
