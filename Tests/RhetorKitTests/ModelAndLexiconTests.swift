@@ -228,6 +228,39 @@ final class ModelAndLexiconTests: XCTestCase {
 
     /// A data-only plugin trained while its corpus is read: the model trained on the corpus
     /// loaded first, byte for byte, and the same errors.
+    /// `minCount` in the manifest leaves out features seen fewer times; 1 (the default) keeps all.
+    func testDataOnlyMinCountDropsRareFeatures() throws {
+        let corpus = Corpus(records: [
+            CorpusRecord(id: "1", text: "Heroes defended Baghdad", fields: [("tone", .string("favor"))]),
+            CorpusRecord(id: "2", text: "Heroes defended Basra", fields: [("tone", .string("favor"))]),
+            CorpusRecord(id: "3", text: "The so-called resistance looted the state", fields: [("tone", .string("against"))]),
+        ])
+        func trained(_ minCount: Double) throws -> NaiveBayes {
+            var m = Manifest(id: "tone", summary: "s", labels: ["favor", "against"], field: "tone", alpha: 1, variant: .multinomial,
+                             lexiconScale: 1, examples: [], directory: "Plugins/Tone")
+            m.minCount = minCount
+            return try XCTUnwrap(DataOnlyPlugin.train(manifest: m, corpus: corpus, lexicon: Lexicon()).classifier("label"))
+        }
+        let all = try trained(1), pruned = try trained(2)
+        let kept = pruned.serializedRows().map { [$0.0, $0.1, $0.2] }
+        XCTAssertTrue(kept.contains(["w", "heroes", ""]) && kept.contains(["b", "heroes", "defended"]), "\(kept)")
+        XCTAssertTrue(kept.contains(["w", "the", ""]), "seen twice in one passage counts twice: \(kept)")
+        XCTAssertFalse(kept.contains(["w", "basra", ""]) || kept.contains(["w", "looted", ""]), "\(kept)")
+        XCTAssertTrue(pruned.serializedRows().allSatisfy { $0.3.reduce(0, +) >= 2 })
+        XCTAssertEqual(all.serializedRows().filter { $0.3.reduce(0, +) >= 2 }.map { [$0.0, $0.1, $0.2] }, kept)
+        XCTAssertEqual(pruned.documentCount, 3)
+
+        let dir = tmp("mincount")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try #"{"id": "tone", "labels": ["favor", "against"], "minCount": 2}"#.write(toFile: dir + "/plugin.json", atomically: true, encoding: .utf8)
+        XCTAssertEqual(try Manifest.load(directory: dir).minCount, 2)
+        try #"{"id": "tone", "labels": ["favor", "against"], "minCount": 0.5}"#.write(toFile: dir + "/plugin.json", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try Manifest.load(directory: dir)) { e in
+            XCTAssertTrue("\(e)".contains("plugin.json: \"minCount\" must be a whole number"), "\(e)")
+        }
+    }
+
     func testDataOnlyTrainingWhileReadingEqualsTrainingOnTheLoadedCorpus() throws {
         let lexicon = try Lexicon(parsing: "so-called\tagainst\t1.5\tdelegitimising\nheroes\tfavor\t2\tpraise\n", name: "t.tsv")
         let m = Manifest(id: "tone", summary: "s", labels: ["favor", "against", "none"], field: "tone", alpha: 1, variant: .multinomial,

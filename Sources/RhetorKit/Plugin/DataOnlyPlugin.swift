@@ -10,6 +10,7 @@ import Foundation
 ///      "field": "genre",                       // corpus field with the label (default: id)
 ///      "alpha": 1.0, "variant": "multinomial",  // naive Bayes options (optional)
 ///      "lexiconScale": 1.0,                    // weight of lexicon votes (optional)
+///      "minCount": 2,                          // drop features seen fewer times (optional)
 ///      "examples": [{"text": "…", "expect": ["opinion"]}]}
 public struct Manifest: Sendable {
     public var id: String
@@ -19,6 +20,8 @@ public struct Manifest: Sendable {
     public var alpha: Double
     public var variant: NaiveBayes.Variant
     public var lexiconScale: Double
+    /// Features seen fewer times than this in the corpus are left out of the model (1: none).
+    public var minCount: Double = 1
     public var examples: [PluginExample]
     public var directory: String
 
@@ -41,13 +44,17 @@ public struct Manifest: Sendable {
             guard let parsed = NaiveBayes.Variant(rawValue: v) else { throw RhetorError.input("\(path): \"variant\" must be multinomial or complement") }
             variant = parsed
         }
+        let minCount = value["minCount"]?.number ?? 1
+        guard minCount >= 1, minCount == minCount.rounded() else {
+            throw RhetorError.input("\(path): \"minCount\" must be a whole number of at least 1 (1 keeps every feature)")
+        }
         let examples = (value["examples"]?.array ?? []).compactMap { e -> PluginExample? in
             guard let t = e["text"]?.string else { return nil }
             return PluginExample(t, expect: e["expect"]?.array?.compactMap(\.string) ?? [])
         }
         return Manifest(id: id, summary: value["summary"]?.string ?? "", labels: labels, field: value["field"]?.string ?? id,
                         alpha: value["alpha"]?.number ?? 1, variant: variant, lexiconScale: value["lexiconScale"]?.number ?? 1,
-                        examples: examples, directory: directory)
+                        minCount: minCount, examples: examples, directory: directory)
     }
 
     public var descriptor: PluginDescriptor {
@@ -170,7 +177,7 @@ public struct DataOnlyPlugin: PluginInstance {
         model.setMeta("lexicon-scale", formatNumber(m.lexiconScale))
         model.lexicon = lexicon
         model.tables.append(("examples", m.examples.map { [$0.text] + $0.expect }))
-        var nb = counted
+        var nb = m.minCount > 1 ? counted.pruned(minCount: m.minCount) : counted
         nb.refreshAll()
         model.setClassifier("label", nb)
         return model
