@@ -4,7 +4,8 @@
 Every figure is the median of --runs runs (3 by default) on the same generated corpus:
 - rhetor classify with the three built-in plugins (stance, sectarian, actor-role: what the
   targets are set for), JSONL with evidence, -o FILE: passages/s, MB/s, peak RSS, with --jobs 1
-  and --jobs 2, and the scaling ratio; then the same with every plugin in the models folder;
+  and --jobs 2 (run alternately), and the scaling ratio (median of the paired runs' ratios);
+  then the same with every plugin in the models folder;
 - start-up: load every model and classify one passage;
 - training a data-only plugin on the whole benchmark corpus;
 - scikit-learn CountVectorizer(ngram_range=(1,2)) + MultinomialNB: JSON parsing, transform and
@@ -95,19 +96,22 @@ def main():
     # 4. Throughput with --jobs 1 and --jobs 2: the built-in plugins (the targets' definition),
     # then every plugin in the models folder (prefix "all_").
     out = os.path.join(work, 'out.jsonl')
+    # The two job counts run alternately, so that a machine that slows down or speeds up
+    # during the benchmark moves both alike; scaling is the median of the paired ratios.
     for prefix, chosen in (('', builtins), ('all_', plugins)):
-        for jobs in (1, 2):
-            times, rss, cpus = [], [], []
-            for _ in range(runs):
+        times, rss, cpus = {1: [], 2: []}, {1: [], 2: []}, {1: [], 2: []}
+        for _ in range(runs):
+            for jobs in (1, 2):
                 dt, mx = timed([rhetor, 'classify', '--models', models, '--plugins', ','.join(chosen), '--jobs', str(jobs), '-q', corpus, '-o', out])
-                times.append(dt); rss.append(mx); cpus.append(LAST_CPU[0])
-            t = median(times)
-            results[f'{prefix}jobs{jobs}_cpu_s'] = median(cpus)
+                times[jobs].append(dt); rss[jobs].append(mx); cpus[jobs].append(LAST_CPU[0])
+        for jobs in (1, 2):
+            t = median(times[jobs])
+            results[f'{prefix}jobs{jobs}_cpu_s'] = median(cpus[jobs])
             results[f'{prefix}jobs{jobs}_s'] = t
             results[f'{prefix}jobs{jobs}_pps'] = passages / t
             results[f'{prefix}jobs{jobs}_mbps'] = size / 1e6 / t
-            results[f'{prefix}jobs{jobs}_rss'] = max(rss)
-        results[f'{prefix}scaling'] = results[f'{prefix}jobs1_s'] / results[f'{prefix}jobs2_s']
+            results[f'{prefix}jobs{jobs}_rss'] = max(rss[jobs])
+        results[f'{prefix}scaling'] = median([a / b for a, b in zip(times[1], times[2])])
         results[f'{prefix}out_mb'] = os.path.getsize(out) / 1e6
 
     # 5. Training a data-only plugin on the whole corpus (label: genre).
