@@ -167,13 +167,9 @@ public struct SectarianPlugin: ClassifierPlugin {
         return Annotation.sectarianLevels.firstIndex { $0 == head }
     }
 
-    /// `category.split(separator: "/").first`, on bytes (a Character split costs thousands of
-    /// instructions a category).
+    /// `category.split(separator: "/").first` (`hostile` of `hostile/anti-shia`).
     static func firstPart(_ category: String) -> Substring? {
-        let u = category.utf8
-        guard let start = u.firstIndex(where: { $0 != UInt8(ascii: "/") }) else { return nil }
-        let end = u[start...].firstIndex(of: UInt8(ascii: "/")) ?? u.endIndex
-        return category[start..<end]
+        Lexicon.Entry.categoryParts(category, separator: UInt8(ascii: "/"))?.head
     }
 
     /// Ordinal decoding: the highest level k whose cumulative probability P(level ≥ k) clears its threshold.

@@ -194,7 +194,7 @@ public struct StancePlugin: ClassifierPlugin {
                 let t = p.tokens[h.tokens.lowerBound]
                 for e in h.entries {
                     let entry = lexicon.entries[e]
-                    guard let (polarity, target) = Context.parts(entry.category), polarity == "favor" || polarity == "against" else { continue }
+                    guard let (polarity, target) = Lexicon.Entry.categoryParts(entry.category, separator: UInt8(ascii: ":")), polarity == "favor" || polarity == "against" else { continue }
                     cues.append(Cue(tokens: h.tokens, entry: entry, favor: polarity == "favor", target: target,
                                     sentence: t.sentence, quoted: t.flags.contains(.quoted), reported: reported.contains(t.sentence),
                                     distanced: distanced.contains(t.sentence), negated: t.flags.contains(.negated)))
@@ -204,15 +204,6 @@ public struct StancePlugin: ClassifierPlugin {
             for t in mentions.keys { nets[t] = net(t) }
         }
 
-        /// `category.split(separator: ":", maxSplits: 1)` as its first part and the rest, split on
-        /// bytes (a Character split costs more than the rest of the cue).
-        static func parts(_ category: String) -> (Substring, Substring?)? {
-            let u = category.utf8
-            guard let start = u.firstIndex(where: { $0 != UInt8(ascii: ":") }) else { return nil }
-            guard let colon = u[start...].firstIndex(of: UInt8(ascii: ":")) else { return (category[start...], nil) }
-            let rest = category[u.index(after: colon)...]
-            return (category[start..<colon], rest.isEmpty ? nil : rest)
-        }
 
         /// Why a cue's weight was scaled, as bits in the order they are named (`reasonNames`).
         typealias Reasons = UInt8

@@ -24,6 +24,17 @@ public struct Lexicon: Sendable {
         public init(text: String, category: String, weight: Double, note: String, origin: String, words: [String] = []) {
             self.text = text; self.category = category; self.weight = weight; self.note = note; self.origin = origin; self.words = words
         }
+
+        /// `category.split(separator: separator, maxSplits: 1)` as its first part and the rest
+        /// (`hostile` and `anti-shia` of `hostile/anti-shia`, `favor` and `iran` of `favor:iran`;
+        /// nil when there is none), on bytes: a Character split costs more than the rest of a cue.
+        public static func categoryParts(_ category: String, separator: UInt8) -> (head: Substring, rest: Substring?)? {
+            let u = category.utf8
+            guard let start = u.firstIndex(where: { $0 != separator }) else { return nil }
+            guard let at = u[start...].firstIndex(of: separator) else { return (category[start...], nil) }
+            let rest = category[u.index(after: at)...]
+            return (category[start..<at], rest.isEmpty ? nil : rest)
+        }
     }
 
     public struct Hit: Sendable {

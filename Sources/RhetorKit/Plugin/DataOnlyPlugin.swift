@@ -177,8 +177,8 @@ public struct DataOnlyPlugin: PluginInstance {
         model.setMeta("lexicon-scale", formatNumber(m.lexiconScale))
         model.lexicon = lexicon
         model.tables.append(("examples", m.examples.map { [$0.text] + $0.expect }))
-        var nb = m.minCount > 1 ? counted.pruned(minCount: m.minCount) : counted
-        nb.refreshAll()
+        var nb = counted
+        if m.minCount > 1 { nb = counted.pruned(minCount: m.minCount) } else { nb.refreshAll() }   // `pruned` refreshes its own logs
         model.setClassifier("label", nb)
         return model
     }

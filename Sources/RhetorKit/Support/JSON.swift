@@ -177,6 +177,16 @@ public struct JSONReader {
         return v
     }
 
+    /// Whether any of the eight bytes of `x` is a quote, a backslash or a control byte: what ends
+    /// a plain run of a JSON string, read or written (the usual zero-byte test: exact for "is
+    /// there one").
+    @inline(__always)
+    static func hasSpecialByte(_ x: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        let quote = x ^ (ones &* 0x22), backslash = x ^ (ones &* 0x5C)
+        return (((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((x &- ones &* 0x20) & ~x)) & highs != 0
+    }
+
     mutating func string() throws -> String {
         i += 1                                      // opening quote
         let start = i
@@ -184,14 +194,7 @@ public struct JSONReader {
         // backslash or a control byte (the usual zero-byte test: exact for "is there one"),
         // then byte by byte. On a local: `i` is a field, stored back once.
         var j = i
-        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-        while j + 8 <= end {
-            let x = UnsafeRawPointer(b.baseAddress! + j).loadUnaligned(as: UInt64.self)
-            let quote = x ^ (ones &* 0x22), backslash = x ^ (ones &* 0x5C)
-            let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((x &- ones &* 0x20) & ~x)
-            if special & highs != 0 { break }
-            j += 8
-        }
+        while j + 8 <= end, !JSONReader.hasSpecialByte(UnsafeRawPointer(b.baseAddress! + j).loadUnaligned(as: UInt64.self)) { j += 8 }
         while j < end, b[j] != UInt8(ascii: "\""), b[j] != UInt8(ascii: "\\"), b[j] >= 0x20 { j += 1 }
         i = j
         if i < end, b[i] == UInt8(ascii: "\"") {
@@ -377,13 +380,9 @@ public struct JSONWriter {
             // while none is a quote, a backslash or a control byte (as `JSONReader.string` finds them).
             var start = 0
             var i = 0
-            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
             while i < u.count {
-                if i + 8 <= u.count {
-                    let x = UnsafeRawPointer(u.baseAddress! + i).loadUnaligned(as: UInt64.self)
-                    let quote = x ^ (ones &* 0x22), backslash = x ^ (ones &* 0x5C)
-                    let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((x &- ones &* 0x20) & ~x)
-                    if special & highs == 0 { i += 8; continue }
+                if i + 8 <= u.count, !JSONReader.hasSpecialByte(UnsafeRawPointer(u.baseAddress! + i).loadUnaligned(as: UInt64.self)) {
+                    i += 8; continue
                 }
                 let c = u[i]
                 if c >= 0x20 && c != 0x22 && c != 0x5C { i += 1; continue }
